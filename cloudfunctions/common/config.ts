@@ -1,0 +1,213 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppError } from './errors';
+
+/**
+ * All configuration comes from environment variables (the same names in the cloud console and
+ * locally). `loadConfig` validates everything at start and names the variable that is missing or bad.
+ */
+
+export type V2SignType = 'MD5' | 'HMAC-SHA256';
+
+export interface WxPayCommon {
+  appid: string;
+  mchid: string;
+  apiBase: string;
+  notifyUrl: string;
+}
+
+export interface WxPayV3Config extends WxPayCommon {
+  version: 'v3';
+  /** Merchant API private key (signs requests and paySign). */
+  privateKey: crypto.KeyObject;
+  /** Serial number of the merchant API certificate (`serial_no` in Authorization). */
+  certSerial: string;
+  /** APIv3 key: 32 bytes, decrypts notification resources. */
+  apiV3Key: Buffer;
+  /** WeChat Pay verification keys by `Wechatpay-Serial`: `PUB_KEY_ID_…` and/or platform certificate serials. */
+  platformKeys: Map<string, crypto.KeyObject>;
+}
+
+export interface WxPayV2Config extends WxPayCommon {
+  version: 'v2';
+  key: string;
+  signType: V2SignType;
+}
+
+export type WxPayConfig = WxPayV3Config | WxPayV2Config;
+
+export interface PayjsConfig {
+  mchid: string;
+  key: string;
+  apiBase: string;
+  notifyUrl: string;
+}
+
+export interface Config {
+  /** Undefined when WeChat Pay is not configured (no WXPAY_MCHID). */
+  wxpay?: WxPayConfig;
+  /** Undefined when PAYJS is not configured (no PAYJS_MCHID). */
+  payjs?: PayjsConfig;
+  orderTtlSeconds: number;
+}
+
+export class ConfigError extends AppError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super('CONFIG_ERROR', `Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function get(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function required(env: Env, name: string, why = ''): string {
+  const v = get(env, name);
+  if (v === undefined) throw new ConfigError(name, `is not set${why}.`);
+  return v;
+}
+
+function readFileVar(env: Env, name: string, baseDir: string): string {
+  const p = path.resolve(baseDir, required(env, name));
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch (e) {
+    throw new ConfigError(name, `points to ${p}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? e}).`);
+  }
+}
+
+/** Accepts https URLs, and plain http only on loopback (the local host and its emulators). */
+export function checkUrl(name: string, value: string, opts: { allowQuery: boolean }): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL: ${JSON.stringify(value)}.`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new ConfigError(name, `must be an https URL (plain http is accepted only on 127.0.0.1): ${value}.`);
+  }
+  if (!opts.allowQuery && (u.search || u.hash)) throw new ConfigError(name, `must not carry a query string: ${value}.`);
+  return value.replace(/\/+$/, '');
+}
+
+function privateKeyFrom(env: Env, baseDir: string): crypto.KeyObject {
+  const inline = get(env, 'WXPAY_PRIVATE_KEY');
+  const name = inline ? 'WXPAY_PRIVATE_KEY' : 'WXPAY_PRIVATE_KEY_PATH';
+  if (!inline && !get(env, 'WXPAY_PRIVATE_KEY_PATH')) {
+    throw new ConfigError('WXPAY_PRIVATE_KEY_PATH', 'is not set (nor WXPAY_PRIVATE_KEY): the merchant API private key (apiclient_key.pem) is required for v3.');
+  }
+  // Cloud consoles often turn newlines into literal "\n": accept both.
+  const pem = inline ? inline.replace(/\\n/g, '\n') : readFileVar(env, 'WXPAY_PRIVATE_KEY_PATH', baseDir);
+  try {
+    const key = crypto.createPrivateKey(pem);
+    if (key.asymmetricKeyType !== 'rsa') throw new Error(`a ${key.asymmetricKeyType} key`);
+    return key;
+  } catch (e) {
+    throw new ConfigError(name, `is not an RSA private key in PEM form (${(e as Error).message}).`);
+  }
+}
+
+function platformKeysFrom(env: Env, baseDir: string): Map<string, crypto.KeyObject> {
+  const keys = new Map<string, crypto.KeyObject>();
+  const pubPath = get(env, 'WXPAY_PLATFORM_PUBLIC_KEY_PATH');
+  const pubId = get(env, 'WXPAY_PLATFORM_PUBLIC_KEY_ID');
+  if (pubPath || pubId) {
+    if (!pubId) throw new ConfigError('WXPAY_PLATFORM_PUBLIC_KEY_ID', 'is not set; it goes with WXPAY_PLATFORM_PUBLIC_KEY_PATH (the id looks like PUB_KEY_ID_0114…).');
+    if (!pubId.startsWith('PUB_KEY_ID_')) throw new ConfigError('WXPAY_PLATFORM_PUBLIC_KEY_ID', `must start with PUB_KEY_ID_: ${pubId}.`);
+    const pem = readFileVar(env, 'WXPAY_PLATFORM_PUBLIC_KEY_PATH', baseDir);
+    try {
+      keys.set(pubId, crypto.createPublicKey(pem));
+    } catch (e) {
+      throw new ConfigError('WXPAY_PLATFORM_PUBLIC_KEY_PATH', `is not a public key in PEM form (${(e as Error).message}).`);
+    }
+  }
+  const certPaths = get(env, 'WXPAY_PLATFORM_CERT_PATH');
+  if (certPaths) {
+    // Several certificates (comma-separated) cover a platform certificate rotation.
+    for (const p of certPaths.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const file = path.resolve(baseDir, p);
+      let cert: crypto.X509Certificate;
+      try {
+        cert = new crypto.X509Certificate(fs.readFileSync(file));
+      } catch (e) {
+        throw new ConfigError('WXPAY_PLATFORM_CERT_PATH', `has ${file}, which is not a readable X.509 certificate (${(e as Error).message}).`);
+      }
+      keys.set(cert.serialNumber.toUpperCase(), cert.publicKey);
+    }
+  }
+  if (keys.size === 0) {
+    throw new ConfigError('WXPAY_PLATFORM_PUBLIC_KEY_PATH', 'is not set (nor WXPAY_PLATFORM_CERT_PATH): v3 needs a WeChat Pay public key or platform certificate to verify answers and notifications.');
+  }
+  return keys;
+}
+
+function wxpayFrom(env: Env, baseDir: string): WxPayConfig | undefined {
+  if (!get(env, 'WXPAY_MCHID')) return undefined;
+  const version = get(env, 'WXPAY_API_VERSION') ?? 'v3';
+  if (version !== 'v3' && version !== 'v2') throw new ConfigError('WXPAY_API_VERSION', `must be v3 or v2, not ${JSON.stringify(version)}.`);
+  const mchid = required(env, 'WXPAY_MCHID');
+  if (!/^\d{8,12}$/.test(mchid)) throw new ConfigError('WXPAY_MCHID', `must be the merchant number (8–12 digits), not ${JSON.stringify(mchid)}.`);
+  const appid = required(env, 'WXPAY_APPID', ' (the mini-program appid bound to the merchant)');
+  if (!/^wx[0-9a-f]{16}$/.test(appid)) throw new ConfigError('WXPAY_APPID', `must look like wx followed by 16 hex digits, not ${JSON.stringify(appid)}.`);
+  const common: WxPayCommon = {
+    appid,
+    mchid,
+    apiBase: checkUrl('WXPAY_API_BASE', get(env, 'WXPAY_API_BASE') ?? 'https://api.mch.weixin.qq.com', { allowQuery: false }),
+    notifyUrl: checkUrl('WXPAY_NOTIFY_URL', required(env, 'WXPAY_NOTIFY_URL', ' (the URL of the payNotify function)'), { allowQuery: false }),
+  };
+  if (version === 'v2') {
+    const key = required(env, 'WXPAY_V2_KEY', ' (the API v2 key from the merchant platform)');
+    if (!/^[0-9A-Za-z]{32}$/.test(key)) throw new ConfigError('WXPAY_V2_KEY', 'must be 32 letters or digits.');
+    const signType = get(env, 'WXPAY_V2_SIGN_TYPE') ?? 'MD5';
+    if (signType !== 'MD5' && signType !== 'HMAC-SHA256') throw new ConfigError('WXPAY_V2_SIGN_TYPE', `must be MD5 or HMAC-SHA256, not ${JSON.stringify(signType)}.`);
+    return { ...common, version, key, signType };
+  }
+  const apiV3Key = required(env, 'WXPAY_API_V3_KEY', ' (the APIv3 key from the merchant platform)');
+  if (Buffer.byteLength(apiV3Key) !== 32) throw new ConfigError('WXPAY_API_V3_KEY', `must be exactly 32 bytes (it is ${Buffer.byteLength(apiV3Key)}).`);
+  const certSerial = required(env, 'WXPAY_CERT_SERIAL', ' (the serial number of the merchant API certificate)');
+  if (!/^[0-9A-Fa-f]{8,64}$/.test(certSerial)) throw new ConfigError('WXPAY_CERT_SERIAL', 'must be the hexadecimal certificate serial number.');
+  return {
+    ...common,
+    version,
+    privateKey: privateKeyFrom(env, baseDir),
+    certSerial: certSerial.toUpperCase(),
+    apiV3Key: Buffer.from(apiV3Key, 'utf8'),
+    platformKeys: platformKeysFrom(env, baseDir),
+  };
+}
+
+function payjsFrom(env: Env): PayjsConfig | undefined {
+  if (!get(env, 'PAYJS_MCHID')) return undefined;
+  return {
+    mchid: required(env, 'PAYJS_MCHID'),
+    key: required(env, 'PAYJS_KEY', ' (the PAYJS communication key)'),
+    apiBase: checkUrl('PAYJS_API_BASE', get(env, 'PAYJS_API_BASE') ?? 'https://payjs.cn', { allowQuery: false }),
+    notifyUrl: checkUrl('PAYJS_NOTIFY_URL', required(env, 'PAYJS_NOTIFY_URL', ' (the URL of the payNotify function\'s PAYJS route)'), { allowQuery: false }),
+  };
+}
+
+/**
+ * Reads and validates the configuration. Relative key paths resolve against `baseDir` (the function's
+ * folder in the cloud, where DevTools uploads the key files placed beside index.js).
+ */
+export function loadConfig(env: Env = process.env, baseDir: string = process.cwd()): Config {
+  const ttlRaw = get(env, 'ORDER_TTL_SECONDS') ?? '1800';
+  if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 60 || Number(ttlRaw) > 7 * 86400) {
+    throw new ConfigError('ORDER_TTL_SECONDS', `must be a whole number of seconds from 60 to 604800, not ${JSON.stringify(ttlRaw)}.`);
+  }
+  const config: Config = { wxpay: wxpayFrom(env, baseDir), payjs: payjsFrom(env), orderTtlSeconds: Number(ttlRaw) };
+  if (!config.wxpay && !config.payjs) {
+    throw new ConfigError('WXPAY_MCHID', 'is not set (nor PAYJS_MCHID): configure WeChat Pay or PAYJS (see README, "Configuration").');
+  }
+  return config;
+}

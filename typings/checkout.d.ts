@@ -1,0 +1,181 @@
+/**
+ * The contract between the mini-program and the `checkout` cloud function.
+ * Types only: both sides import it, so any change here breaks the compiler on both sides.
+ * Money is always an integer number of fen (分).
+ */
+
+export type Fen = number;
+
+/** Epoch milliseconds. */
+export type Millis = number;
+
+export type OrderStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDED';
+
+/** wechat: wx.requestPayment (JSAPI); native: scan-to-pay QR; payjs: jump to the PAYJS mini-program. */
+export type PayMethod = 'wechat' | 'native' | 'payjs';
+
+export type ErrorCode =
+  /** The event is malformed: wrong action, missing or bad field. Nothing was written. */
+  | 'INVALID_ARGUMENT'
+  /** No such product or order (for this user). */
+  | 'NOT_FOUND'
+  | 'OUT_OF_STOCK'
+  /** The order is closed (cancelled or expired) and can no longer be paid. */
+  | 'ORDER_CLOSED'
+  | 'ALREADY_PAID'
+  /** The order is already being paid with another method; pay with that one or cancel it. */
+  | 'METHOD_MISMATCH'
+  /** The payment method is not configured on this deployment. */
+  | 'METHOD_UNAVAILABLE'
+  /** The payment provider refused or could not be reached; retrying is safe. */
+  | 'PROVIDER_ERROR'
+  /** No caller identity (no OPENID in the WeChat context). */
+  | 'UNAUTHENTICATED'
+  /** The deployment's configuration is missing or invalid; the message names the variable. */
+  | 'CONFIG_ERROR'
+  /** Anything unexpected; the message is generic, details are in the function's log. */
+  | 'INTERNAL';
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+
+export interface Product {
+  skuId: string;
+  name: string;
+  priceFen: Fen;
+  stock: number;
+  description?: string;
+  image?: string;
+}
+
+export interface OrderItem {
+  skuId: string;
+  name: string;
+  /** Unit price from the server's catalog at the time of ordering. */
+  priceFen: Fen;
+  quantity: number;
+  subtotalFen: Fen;
+}
+
+export type CloseReason = 'CANCELLED' | 'EXPIRED';
+
+export interface Order {
+  orderId: string;
+  /** The merchant order number sent to the provider; the same for every payment attempt. */
+  outTradeNo: string;
+  status: OrderStatus;
+  amountFen: Fen;
+  items: OrderItem[];
+  /** Set by the first `pay`; later attempts must use the same method. */
+  payMethod?: PayMethod;
+  createdAt: Millis;
+  expiresAt: Millis;
+  paidAt?: Millis;
+  closedAt?: Millis;
+  closeReason?: CloseReason;
+}
+
+/** Exactly what `wx.requestPayment` takes (besides callbacks). */
+export interface RequestPaymentParams {
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: 'RSA' | 'MD5' | 'HMAC-SHA256';
+  paySign: string;
+}
+
+/** Signed parameters for `wx.navigateToMiniProgram` to PAYJS. */
+export interface PayjsExtraData {
+  mchid: string;
+  total_fee: Fen;
+  out_trade_no: string;
+  body: string;
+  notify_url: string;
+  attach?: string;
+  nonce: string;
+  sign: string;
+}
+
+export interface PayjsJump {
+  appId: 'wx959c8c1fb2d877b5';
+  path: 'pages/pay';
+  extraData: PayjsExtraData;
+}
+
+/** What the PAYJS mini-program hands back in `referrerInfo.extraData` (a hint, never proof of payment). */
+export interface PayjsReturnHint {
+  success?: boolean;
+  resultCode?: string;
+  msg?: string;
+  payjsOrderId?: string;
+}
+
+export interface CartLine {
+  skuId: string;
+  quantity: number;
+}
+
+// ---- events -------------------------------------------------------------------------------------
+
+export interface ListProductsEvent {
+  action: 'listProducts';
+}
+export interface CreateOrderEvent {
+  action: 'createOrder';
+  items: CartLine[];
+  /** Optional idempotency key chosen by the client: retrying with the same key returns the same order. */
+  requestId?: string;
+}
+export interface PayEvent {
+  action: 'pay';
+  orderId: string;
+  method: PayMethod;
+}
+export interface QueryOrderEvent {
+  action: 'queryOrder';
+  orderId: string;
+  /** PAYJS only: what the PAYJS mini-program reported on return. A hint for when to ask PAYJS, nothing more. */
+  payjsOrderId?: string;
+}
+export interface CancelOrderEvent {
+  action: 'cancelOrder';
+  orderId: string;
+}
+export interface ListOrdersEvent {
+  action: 'listOrders';
+}
+
+export type CheckoutEvent =
+  | ListProductsEvent
+  | CreateOrderEvent
+  | PayEvent
+  | QueryOrderEvent
+  | CancelOrderEvent
+  | ListOrdersEvent;
+
+export type CheckoutAction = CheckoutEvent['action'];
+
+export type PayData =
+  | { method: 'wechat'; order: Order; payment: RequestPaymentParams }
+  | { method: 'native'; order: Order; codeUrl: string }
+  | { method: 'payjs'; order: Order; payjs: PayjsJump };
+
+/** The `data` of a successful result, per action. */
+export interface CheckoutData {
+  listProducts: { products: Product[] };
+  createOrder: { order: Order };
+  pay: PayData;
+  queryOrder: { order: Order };
+  cancelOrder: { order: Order };
+  listOrders: { orders: Order[] };
+}
+
+export type EventOf<A extends CheckoutAction> = Extract<CheckoutEvent, { action: A }>;
+export type CheckoutResult<A extends CheckoutAction> = Result<CheckoutData[A]>;
+
+/** The PAYJS mini-program's appId (fixed by PAYJS). */
+export type PayjsAppId = PayjsJump['appId'];
