@@ -1,0 +1,73 @@
+import { Transformer } from 'wechatpay-axios-plugin';
+import { parseXml, toXml, XmlFormatError } from '../../cloudfunctions/common/wxpay/v2/xml';
+
+const tricky = {
+  body: '测试商品 <礼盒> & "引号" \'单引号\'',
+  attach: 'a]]>b]]>',
+  out_trade_no: 'T-2024|x*1',
+  spaced: '  leading and trailing  ',
+  empty: '',
+  line: 'first\nsecond',
+};
+
+describe('v2 XML', () => {
+  test('round trip keeps every value exactly (CDATA, special characters, Chinese, ]]>)', () => {
+    const xml = toXml({ ...tricky, total_fee: 888 });
+    expect(xml.startsWith('<xml>')).toBe(true);
+    expect(xml.endsWith('</xml>')).toBe(true);
+    expect(parseXml(xml)).toEqual({ ...tricky, total_fee: '888' });
+  });
+
+  test('strings go in CDATA, integers as plain text, undefined fields are left out', () => {
+    expect(toXml({ return_code: 'SUCCESS', total_fee: 1, sign_type: undefined })).toBe(
+      '<xml><return_code><![CDATA[SUCCESS]]></return_code><total_fee>1</total_fee></xml>',
+    );
+    expect(() => toXml({ total_fee: 9.8 })).toThrow(XmlFormatError);
+  });
+
+  test('values stay strings: leading zeros and number-like text are not converted', () => {
+    expect(parseXml('<xml><a>0001</a><b>1e3</b><c>true</c><d><![CDATA[12.50]]></d></xml>')).toEqual({ a: '0001', b: '1e3', c: 'true', d: '12.50' });
+  });
+
+  test('reads a platform-style document with a declaration, whitespace, entities and character references', () => {
+    const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n  <return_code><![CDATA[SUCCESS]]></return_code>\n  <a>x &amp; y &lt;z&gt;</a>\n  <b>&#20013;&#x6587;</b>\n</xml>\n';
+    expect(parseXml(Buffer.from(doc))).toEqual({ return_code: 'SUCCESS', a: 'x & y <z>', b: '中文' });
+  });
+
+  test.each([
+    ['empty input', ''],
+    ['not XML', 'return_code=SUCCESS'],
+    ['unclosed element', '<xml><a>1</a>'],
+    ['mismatched tags', '<xml><a>1</b></xml>'],
+    ['another root', '<root><a>1</a></root>'],
+    ['two roots', '<xml><a>1</a></xml><xml><b>2</b></xml>'],
+    ['a nested element', '<xml><a><b>1</b></a></xml>'],
+    ['a repeated field', '<xml><a>1</a><a>2</a></xml>'],
+    ['text beside fields', '<xml>hi<a>1</a></xml>'],
+    ['an internal DTD entity', '<!DOCTYPE xml [<!ENTITY e "expanded">]><xml><a>&e;</a></xml>'],
+    ['an external entity (XXE)', '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><a>&x;</a></xml>'],
+    ['an HTML entity', '<xml><a>&nbsp;</a></xml>'],
+    ['a NUL character reference', '<xml><a>&#0;</a></xml>'],
+    ['a prototype-polluting name', '<xml><__proto__>1</__proto__></xml>'],
+  ])('rejects %s', (_, doc) => {
+    expect(() => parseXml(doc)).toThrow(XmlFormatError);
+  });
+
+  test('an empty <xml> has no fields', () => {
+    expect(parseXml('<xml></xml>')).toEqual({});
+  });
+});
+
+describe('cross-check with wechatpay-axios-plugin Transformer', () => {
+  test('they read what we write', () => {
+    const xml = toXml({ ...tricky, total_fee: 888 });
+    expect(Transformer.toObject(xml)).toEqual({ ...tricky, total_fee: '888' });
+  });
+
+  test('we read what they write', () => {
+    // Their builder leaves empty values as empty elements and uses CDATA only for special characters.
+    const data = { body: tricky.body, out_trade_no: tricky.out_trade_no, total_fee: '888', note: '中文', attach: 'plain' };
+    const xml = Transformer.toXml(data);
+    expect(parseXml(xml)).toEqual(data);
+  });
+});
