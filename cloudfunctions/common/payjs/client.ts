@@ -1,0 +1,113 @@
+import type { PayjsConfig } from '../config';
+import { invalidArgument, ProviderError } from '../errors';
+import { httpRequest, TransportError } from '../http';
+import { parseFen } from './fen';
+import { encodeForm } from './form';
+import type { PayjsTradeReport } from './notification';
+import { signPayjs, verifyPayjsSign, type PayjsParams } from './sign';
+import { parsePayjsTime } from './time';
+
+/**
+ * PAYJS blocks IPs that poll `/api/check` hard (help.payjs.cn, 订单查询). The delay the order service
+ * waits before the next check, given how many checks were already made (0 before the first one,
+ * which is counted from the jump).
+ */
+const CHECK_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
+const CHECK_DELAY_CAP_MS = 120_000;
+
+export function nextCheckDelayMs(attempt: number): number {
+  if (!Number.isSafeInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be a whole number from 0, not ${attempt}`);
+  return CHECK_DELAYS_MS[attempt] ?? CHECK_DELAY_CAP_MS;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Order query by PAYJS order id. One request per call: no retry loop, the caller rate-limits. */
+export class PayjsClient {
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly config: PayjsConfig,
+    opts: { timeoutMs?: number } = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async check(payjsOrderId: string): Promise<PayjsTradeReport> {
+    // The id comes from the PAYJS mini-program's return hint, i.e. from the client: check its shape.
+    if (typeof payjsOrderId !== 'string' || !/^[0-9A-Za-z_-]{1,32}$/.test(payjsOrderId)) {
+      throw invalidArgument('payjsOrderId must be 1–32 letters, digits, _ or -.');
+    }
+    const params = { payjs_order_id: payjsOrderId };
+    let answer;
+    try {
+      answer = await httpRequest({
+        method: 'POST',
+        url: `${this.config.apiBase}/api/check`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: encodeForm({ ...params, sign: signPayjs(params, this.config.key) }),
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (e) {
+      if (e instanceof TransportError) throw new ProviderError(`PAYJS check unreachable: ${e.message}`, undefined, true);
+      throw e;
+    }
+    if (answer.status >= 500) throw new ProviderError(`PAYJS check answered HTTP ${answer.status}`, `HTTP_${answer.status}`, true);
+    if (answer.status !== 200) throw new ProviderError(`PAYJS check answered HTTP ${answer.status}`, `HTTP_${answer.status}`);
+    return this.readAnswer(payjsOrderId, answer.body);
+  }
+
+  private readAnswer(payjsOrderId: string, raw: Buffer): PayjsTradeReport {
+    const fields = parseAnswer(raw);
+    if (!verifyPayjsSign(fields, this.config.key)) {
+      // Failure answers may come unsigned (they add a `msg`): name it, but trust nothing in it.
+      const msg = typeof fields.msg === 'string' ? `: ${fields.msg}` : '';
+      throw new ProviderError(`PAYJS check answer has no valid sign${msg}`, 'SIGN_ERROR');
+    }
+    if (String(fields.return_code) !== '1') {
+      throw new ProviderError(`PAYJS check failed${typeof fields.msg === 'string' ? `: ${fields.msg}` : ''}`, 'CHECK_FAILED');
+    }
+    if (fields.mchid !== undefined && String(fields.mchid) !== this.config.mchid) throw new ProviderError('PAYJS check answer is for another mchid');
+    if (String(fields.payjs_order_id) !== payjsOrderId) throw new ProviderError('PAYJS check answer is for another order');
+    const outTradeNo = fields.out_trade_no;
+    if (typeof outTradeNo !== 'string' || outTradeNo === '') throw new ProviderError('PAYJS check answer has no out_trade_no');
+    const status = String(fields.status);
+    if (status !== '1' && status !== '0') throw new ProviderError(`PAYJS check answer has status ${status}`);
+    const present = fields.total_fee !== undefined && fields.total_fee !== null && fields.total_fee !== '';
+    const amountFen = present ? parseFen(fields.total_fee) : undefined;
+    if (present && amountFen === undefined) throw new ProviderError(`PAYJS check answer has total_fee ${JSON.stringify(fields.total_fee)}`);
+    // A paid answer without its amount cannot be compared with the order: refuse it.
+    if (status === '1' && amountFen === undefined) throw new ProviderError('PAYJS check answer is paid but has no total_fee');
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const paidTime = text(fields.paid_time);
+    return {
+      outTradeNo,
+      state: status === '1' ? 'SUCCESS' : 'NOTPAY',
+      mchid: this.config.mchid,
+      amountFen,
+      transactionId: text(fields.transaction_id),
+      paidAt: paidTime === undefined ? undefined : parsePayjsTime(paidTime),
+      openid: text(fields.openid),
+      payjsOrderId,
+      attach: text(fields.attach),
+    };
+  }
+}
+
+/** The JSON answer as a flat map of signable values (what PAYJS signed before encoding it). */
+function parseAnswer(raw: Buffer): PayjsParams {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ProviderError('PAYJS check answer is not JSON');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProviderError('PAYJS check answer is not a JSON object');
+  const fields: PayjsParams = {};
+  for (const [name, value] of Object.entries(data)) {
+    const ok = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+    if (!ok) throw new ProviderError(`PAYJS check answer field ${name} cannot be verified`);
+    fields[name] = value as string | number | null;
+  }
+  return fields;
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { parseFen } from '../../../cloudfunctions/common/payjs/fen';
+import { encodeForm, FormError, parseForm } from '../../../cloudfunctions/common/payjs/form';
+import { PAYJS_LIMITS } from '../../../cloudfunctions/common/payjs/jump';
+import { signPayjs, verifyPayjsSign, type PayjsParams } from '../../../cloudfunctions/common/payjs/sign';
+import { formatPayjsTime } from '../../../cloudfunctions/common/payjs/time';
+import { Faults, type ReceivedRequest } from './faults';
+import type { Notifier } from './notifier';
+import { EmulatorRefusal, jsonReply, type EmulatedPayment, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
+
+/**
+ * PAYJS as the local host plays it: the PAYJS mini-program the shop jumps to (`jump`), the payer's
+ * choice in it (`settle`), the signed form notification, and `POST /api/check`.
+ */
+
+/** PAYJS redelivers at 0, 15, 30, 180, 1800 and 3600 s: the delays between those attempts. */
+export const PAYJS_NOTIFY_SCHEDULE_MS = [15_000, 15_000, 150_000, 1_620_000, 1_800_000];
+
+/** PAYJS counts a notification as received only on HTTP 200 with the body `success`. */
+export function isPayjsNotifyAccepted(statusCode: number, body: string): boolean {
+  return statusCode === 200 && body.trim() === 'success';
+}
+
+export interface PayjsEmulatorOptions {
+  mchid: string;
+  key: string;
+  notifier: Notifier;
+  faults?: Faults;
+  now?: () => number;
+}
+
+export type PayjsEmulator = Emulator & {
+  received: ReceivedRequest[];
+  faults: Faults;
+  /** What the PAYJS mini-program does when opened with `extraData`; refusals are EmulatorRefusal. */
+  jump(extraData: Record<string, unknown>): EmulatedPayment;
+};
+
+const digits = (n: number): string => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+const chars = (s: string): number => Array.from(s).length;
+
+export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
+  const now = opts.now ?? Date.now;
+  const faults = opts.faults ?? new Faults();
+  const received: ReceivedRequest[] = [];
+  const payments = new Map<string, EmulatedPayment>();
+  const attaches = new Map<string, string>();
+
+  function readExtraData(extraData: Record<string, unknown>): PayjsParams {
+    const params: PayjsParams = {};
+    for (const [name, value] of Object.entries(extraData)) {
+      if (value !== null && value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
+        throw new EmulatorRefusal(`extraData.${name} must be a string or a number`);
+      }
+      if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new EmulatorRefusal(`extraData.${name} is not an integer`);
+      params[name] = value;
+    }
+    return params;
+  }
+
+  function jump(extraData: Record<string, unknown>): EmulatedPayment {
+    const p = readExtraData(extraData);
+    if (p.mchid !== opts.mchid) throw new EmulatorRefusal(`unknown mchid ${JSON.stringify(p.mchid)}`);
+    if (!verifyPayjsSign(p, opts.key)) throw new EmulatorRefusal('sign does not verify');
+    const amountFen = parseFen(p.total_fee);
+    if (amountFen === undefined) throw new EmulatorRefusal(`total_fee ${JSON.stringify(p.total_fee)} is not a whole number of fen above 0`);
+    const outTradeNo = typeof p.out_trade_no === 'string' ? p.out_trade_no : '';
+    if (outTradeNo === '' || chars(outTradeNo) > PAYJS_LIMITS.outTradeNo) throw new EmulatorRefusal(`out_trade_no must be 1–${PAYJS_LIMITS.outTradeNo} characters`);
+    const body = p.body === undefined || p.body === null ? '' : String(p.body);
+    if (chars(body) > PAYJS_LIMITS.body) throw new EmulatorRefusal(`body is longer than ${PAYJS_LIMITS.body} characters`);
+    const attach = p.attach === undefined || p.attach === null ? undefined : String(p.attach);
+    if (attach !== undefined && chars(attach) > PAYJS_LIMITS.attach) throw new EmulatorRefusal(`attach is longer than ${PAYJS_LIMITS.attach} characters`);
+    if (typeof p.nonce !== 'string' || p.nonce === '') throw new EmulatorRefusal('nonce is missing');
+
+    const existing = [...payments.values()].find((x) => x.outTradeNo === outTradeNo);
+    if (existing) {
+      if (existing.amountFen !== amountFen) throw new EmulatorRefusal(`out_trade_no ${outTradeNo} was placed with another total_fee`);
+      if (existing.status === 'PAID') throw new EmulatorRefusal(`out_trade_no ${outTradeNo} is already paid`, 409);
+      existing.status = 'WAITING';
+      return existing;
+    }
+    const createdAt = now();
+    const payment: EmulatedPayment = {
+      id: `${formatPayjsTime(createdAt).replace(/\D/g, '')}${digits(10)}`,
+      provider: 'payjs',
+      tradeType: 'PAYJS',
+      outTradeNo,
+      mchid: opts.mchid,
+      amountFen,
+      description: body,
+      status: 'WAITING',
+      createdAt,
+      notifyUrl: typeof p.notify_url === 'string' ? p.notify_url : '',
+      deliveries: [],
+    };
+    payments.set(payment.id, payment);
+    if (attach !== undefined) attaches.set(payment.id, attach);
+    return payment;
+  }
+
+  function notification(payment: EmulatedPayment): { headers: Record<string, string>; body: string } {
+    const fields: PayjsParams = {
+      return_code: 1,
+      total_fee: payment.amountFen,
+      out_trade_no: payment.outTradeNo,
+      payjs_order_id: payment.id,
+      transaction_id: payment.transactionId,
+      time_end: formatPayjsTime(payment.paidAt ?? now()),
+      openid: payment.openid,
+      attach: attaches.get(payment.id),
+      mchid: payment.mchid,
+    };
+    return {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: encodeForm({ ...fields, sign: signPayjs(fields, opts.key) }),
+    };
+  }
+
+  async function settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
+    const payment = payments.get(id);
+    if (!payment) throw new EmulatorRefusal(`no PAYJS order ${id}`, 404);
+    if (payment.status === 'PAID') throw new EmulatorRefusal(`PAYJS order ${id} is already paid`, 409);
+    payment.lastOutcome = outcome;
+    if (outcome === 'cancel') return payment;
+    if (outcome === 'fail') {
+      payment.status = 'FAILED';
+      return payment;
+    }
+    payment.status = 'PAID';
+    payment.paidAt = now();
+    payment.transactionId = `42000${digits(23)}`;
+    payment.openid = `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
+    // Without a notify_url PAYJS has nowhere to send: the shop learns of the payment by check only.
+    if (payment.notifyUrl !== '') await opts.notifier.deliver(payment, () => notification(payment));
+    return payment;
+  }
+
+  function signed(fields: PayjsParams): EmuReply {
+    return jsonReply(200, { ...fields, sign: signPayjs(fields, opts.key) });
+  }
+
+  function check(req: EmuRequest): EmuReply {
+    if (req.method !== 'POST') return jsonReply(405, { return_code: 0, msg: 'POST only' });
+    let form: Record<string, string>;
+    try {
+      form = parseForm(req.rawBody);
+    } catch (e) {
+      if (e instanceof FormError) return signed({ return_code: 0, msg: e.message });
+      throw e;
+    }
+    if (!verifyPayjsSign(form, opts.key)) return signed({ return_code: 0, msg: 'sign error' });
+    const payment = payments.get(form.payjs_order_id ?? '');
+    if (!payment) return signed({ return_code: 0, msg: 'order not found' });
+    const paid = payment.status === 'PAID';
+    return signed({
+      return_code: 1,
+      mchid: payment.mchid,
+      out_trade_no: payment.outTradeNo,
+      payjs_order_id: payment.id,
+      transaction_id: paid ? payment.transactionId : undefined,
+      status: paid ? 1 : 0,
+      openid: paid ? payment.openid : undefined,
+      total_fee: payment.amountFen,
+      paid_time: paid && payment.paidAt !== undefined ? formatPayjsTime(payment.paidAt) : undefined,
+      attach: attaches.get(payment.id),
+    });
+  }
+
+  async function handle(req: EmuRequest): Promise<EmuReply | undefined> {
+    if (req.path !== '/api/check') return undefined;
+    received.push({ method: req.method, path: req.path, body: req.rawBody.toString('utf8'), at: now() });
+    const fault = faults.take(req);
+    if (fault?.kind === 'reply') return fault.reply;
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    return check(req);
+  }
+
+  return { provider: 'payjs', received, faults, jump, settle, handle, list: () => [...payments.values()] };
+}

@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import type { PayjsConfig } from '../../cloudfunctions/common/config';
+import type { HttpRequestLike } from '../../cloudfunctions/common/payment/gateway';
+import { buildPayjsJump } from '../../cloudfunctions/common/payjs/jump';
+import { payjsAck, payjsReject, readPayjsNotification } from '../../cloudfunctions/common/payjs/notification';
+import { Notifier } from '../../scripts/local-host/emulators/notifier';
+import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS, type PayjsEmulator } from '../../scripts/local-host/emulators/payjs';
+import { EmulatorRefusal, type EmuRequest } from '../../scripts/local-host/emulators/types';
+import { referenceSign, serveNotifyEndpoint, waitFor, type ReceivedNotification } from './helpers';
+
+const MCHID = '1230000109';
+const KEY = randomBytes(16).toString('hex');
+const NOW = Date.UTC(2024, 4, 1, 4, 0, 5);
+
+let notifier: Notifier;
+let emulator: PayjsEmulator;
+const config = (notifyUrl = 'http://127.0.0.1:9/notify'): PayjsConfig => ({ mchid: MCHID, key: KEY, apiBase: 'http://127.0.0.1:9', notifyUrl });
+
+beforeEach(() => {
+  notifier = new Notifier({ scheduleMs: [50, 50], isAccepted: isPayjsNotifyAccepted, timeoutMs: 2000 });
+  emulator = createPayjsEmulator({ mchid: MCHID, key: KEY, notifier, now: () => NOW });
+});
+afterEach(() => notifier.stop());
+
+/** extraData signed by the reference signer, after applying `change`. */
+function extraData(change: Record<string, unknown> = {}, notifyUrl?: string): Record<string, unknown> {
+  const { sign: _s, ...base } = buildPayjsJump(config(notifyUrl), { outTradeNo: 'ORD1', amountFen: 980, description: '咖啡豆', attach: 'order:1' }).extraData;
+  const data = { ...base, ...change };
+  return { ...data, sign: referenceSign(data, KEY) };
+}
+
+function refusal(fn: () => unknown): EmulatorRefusal {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(EmulatorRefusal);
+    return e as EmulatorRefusal;
+  }
+  throw new Error('expected a refusal');
+}
+
+const toHttpRequest = (n: ReceivedNotification): HttpRequestLike => ({ method: n.method, path: n.path, headers: n.headers, rawBody: n.rawBody });
+
+describe('PAYJS emulator: jump', () => {
+  it('creates a WAITING payment from a jump our code builds', () => {
+    const jump = buildPayjsJump(config(), { outTradeNo: 'ORD1', amountFen: 980, description: '咖啡豆' });
+    const p = emulator.jump({ ...jump.extraData });
+    expect(p).toMatchObject({ provider: 'payjs', tradeType: 'PAYJS', outTradeNo: 'ORD1', mchid: MCHID, amountFen: 980, description: '咖啡豆', status: 'WAITING', createdAt: NOW });
+    expect(p.id).toMatch(/^\d{24}$/);
+    expect(emulator.list()).toEqual([p]);
+  });
+
+  it('returns the same payment for the same out_trade_no and amount (a retried jump)', () => {
+    const a = emulator.jump(extraData());
+    const b = emulator.jump(extraData({ nonce: 'another-nonce' }));
+    expect(b.id).toBe(a.id);
+    expect(emulator.list()).toHaveLength(1);
+  });
+
+  it('refuses the same out_trade_no with another amount, and a paid one', async () => {
+    const a = emulator.jump(extraData({}, ''));
+    expect(refusal(() => emulator.jump(extraData({ total_fee: 1 }, ''))).statusCode).toBe(400);
+    await emulator.settle(a.id, 'pay');
+    expect(refusal(() => emulator.jump(extraData({}, ''))).statusCode).toBe(409);
+  });
+
+  it('refuses a bad sign, an unknown mchid, and bad field values', () => {
+    const good = extraData();
+    refusal(() => emulator.jump({ ...good, total_fee: 1 })); // changed after signing
+    refusal(() => emulator.jump({ ...good, sign: undefined }));
+    refusal(() => emulator.jump(extraData({ mchid: '9999999999' })));
+    for (const total_fee of [0, -5, '9.80', '1e3', 'abc']) refusal(() => emulator.jump(extraData({ total_fee })));
+    refusal(() => emulator.jump({ ...extraData(), total_fee: 9.8 }));
+    refusal(() => emulator.jump(extraData({ body: '中'.repeat(33) })));
+    refusal(() => emulator.jump(extraData({ out_trade_no: 'A'.repeat(33) })));
+    refusal(() => emulator.jump(extraData({ out_trade_no: '' })));
+    refusal(() => emulator.jump(extraData({ attach: 'x'.repeat(129) })));
+    refusal(() => emulator.jump(extraData({ nonce: undefined })));
+    expect(emulator.list()).toHaveLength(0);
+    // The limits themselves pass.
+    expect(emulator.jump(extraData({ body: '中'.repeat(32), out_trade_no: 'A'.repeat(32) })).status).toBe('WAITING');
+  });
+});
+
+describe('PAYJS emulator: settle and notify', () => {
+  it('pay → PAID, and the notify endpoint gets a form our reader accepts', async () => {
+    const endpoint = await serveNotifyEndpoint(async () => ({ status: 200, body: 'success' }));
+    try {
+      const p = emulator.jump(extraData({}, `${endpoint.url}/notify`));
+      const settled = await emulator.settle(p.id, 'pay');
+      expect(settled.status).toBe('PAID');
+      expect(settled.paidAt).toBe(NOW);
+      expect(settled.deliveries).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, accepted: true })]);
+      expect(endpoint.received).toHaveLength(1);
+      const n = endpoint.received[0];
+      expect(n.method).toBe('POST');
+      expect(n.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      const form = Object.fromEntries(new URLSearchParams(n.rawBody.toString()));
+      expect(Object.keys(form).sort()).toEqual(['attach', 'mchid', 'openid', 'out_trade_no', 'payjs_order_id', 'return_code', 'sign', 'time_end', 'total_fee', 'transaction_id']);
+      expect(form).toMatchObject({ return_code: '1', total_fee: '980', time_end: '2024-05-01 12:00:05', attach: 'order:1' });
+      expect(form.sign).toBe(referenceSign({ ...form, sign: undefined }, KEY));
+      const report = await readPayjsNotification(config(), toHttpRequest(n));
+      expect(report).toMatchObject({ outTradeNo: 'ORD1', state: 'SUCCESS', amountFen: 980, payjsOrderId: p.id, transactionId: settled.transactionId, openid: settled.openid, paidAt: NOW });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('redelivers until the answer is 200 "success"', async () => {
+    const answers = [
+      { status: 500, body: 'oops' },
+      { status: 200, body: 'ok' }, // 200 but not "success": not received
+      { status: 200, body: 'success' },
+    ];
+    let i = 0;
+    const endpoint = await serveNotifyEndpoint(async () => answers[i++]);
+    try {
+      const p = emulator.jump(extraData({}, `${endpoint.url}/notify`));
+      await emulator.settle(p.id, 'pay');
+      await waitFor(() => p.deliveries.length === 3);
+      expect(p.deliveries.map((d) => [d.attempt, d.statusCode, d.accepted])).toEqual([
+        [1, 500, false],
+        [2, 200, false],
+        [3, 200, true],
+      ]);
+      // Every attempt carries a notification that verifies.
+      for (const n of endpoint.received) await expect(readPayjsNotification(config(), toHttpRequest(n))).resolves.toMatchObject({ amountFen: 980 });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('drives a merchant that answers with payjsAck / payjsReject', async () => {
+    let reject = true;
+    const endpoint = await serveNotifyEndpoint(async () => {
+      const reply = reject ? payjsReject(500, 'storage down') : payjsAck();
+      reject = false;
+      return { status: reply.statusCode, body: reply.body };
+    });
+    try {
+      const p = emulator.jump(extraData({}, `${endpoint.url}/notify`));
+      await emulator.settle(p.id, 'pay');
+      await waitFor(() => p.deliveries.some((d) => d.accepted));
+      expect(p.deliveries.map((d) => d.accepted)).toEqual([false, true]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('cancel leaves WAITING, fail → FAILED, unknown id → 404, paid twice → 409', async () => {
+    const p = emulator.jump(extraData({}, ''));
+    expect(await emulator.settle(p.id, 'cancel')).toMatchObject({ status: 'WAITING', lastOutcome: 'cancel' });
+    expect(await emulator.settle(p.id, 'fail')).toMatchObject({ status: 'FAILED', lastOutcome: 'fail' });
+    await expect(emulator.settle('nope', 'pay')).rejects.toMatchObject({ statusCode: 404 });
+    expect(emulator.jump(extraData({}, '')).status).toBe('WAITING'); // the payer tries again
+    await emulator.settle(p.id, 'pay');
+    await expect(emulator.settle(p.id, 'pay')).rejects.toMatchObject({ statusCode: 409 });
+    expect(p.deliveries).toEqual([]); // no notify_url, nothing sent
+  });
+
+  it('uses the documented PAYJS redelivery schedule (0, 15, 30, 180, 1800, 3600 s)', () => {
+    const attemptsAt = PAYJS_NOTIFY_SCHEDULE_MS.reduce((at, d) => [...at, at[at.length - 1] + d / 1000], [0]);
+    expect(attemptsAt).toEqual([0, 15, 30, 180, 1800, 3600]);
+    expect(isPayjsNotifyAccepted(200, 'success')).toBe(true);
+    expect(isPayjsNotifyAccepted(200, 'SUCCESS!')).toBe(false);
+    expect(isPayjsNotifyAccepted(204, 'success')).toBe(false);
+  });
+});
+
+describe('PAYJS emulator: API', () => {
+  const req = (path: string, body: Record<string, string>, method = 'POST'): EmuRequest => ({
+    method,
+    path,
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    rawBody: Buffer.from(new URLSearchParams(body).toString()),
+  });
+  const signedCheck = (id: string) => ({ payjs_order_id: id, sign: referenceSign({ payjs_order_id: id }, KEY) });
+
+  it('answers only POST /api/check, and records what it answers', async () => {
+    expect(await emulator.handle(req('/api/native', {}))).toBeUndefined();
+    expect(await emulator.handle(req('/v3/pay/transactions/jsapi', {}))).toBeUndefined();
+    expect(emulator.received).toHaveLength(0);
+    expect((await emulator.handle(req('/api/check', {}, 'GET')))!.statusCode).toBe(405);
+    expect(emulator.received).toHaveLength(1);
+  });
+
+  it('signs every answer, failures included', async () => {
+    const p = emulator.jump(extraData({}, ''));
+    for (const body of [signedCheck(p.id), signedCheck('000'), { payjs_order_id: p.id, sign: 'BAD' }]) {
+      const reply = (await emulator.handle(req('/api/check', body)))!;
+      expect(reply.statusCode).toBe(200);
+      const json = JSON.parse(reply.body);
+      expect(json.sign).toBe(referenceSign(json, KEY));
+    }
+    const bad = JSON.parse((await emulator.handle(req('/api/check', { payjs_order_id: p.id, sign: 'BAD' })))!.body);
+    expect(bad).toMatchObject({ return_code: 0, msg: 'sign error' });
+    expect(bad.total_fee).toBeUndefined();
+  });
+
+  it('answers a paid order with status 1, paid_time and total_fee', async () => {
+    const p = emulator.jump(extraData({}, ''));
+    await emulator.settle(p.id, 'pay');
+    const json = JSON.parse((await emulator.handle(req('/api/check', signedCheck(p.id))))!.body);
+    expect(json).toMatchObject({ return_code: 1, status: 1, total_fee: 980, out_trade_no: 'ORD1', payjs_order_id: p.id, paid_time: '2024-05-01 12:00:05', mchid: MCHID });
+  });
+
+  it('applies faults before answering', async () => {
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 503, headers: {}, body: '' } });
+    expect((await emulator.handle(req('/api/check', signedCheck('1'))))!.statusCode).toBe(503);
+    expect((await emulator.handle(req('/api/check', signedCheck('1'))))!.statusCode).toBe(200);
+  });
+});
