@@ -1,0 +1,64 @@
+import type { CheckoutData, CheckoutEvent, Result } from '../../../typings/checkout';
+import { listProducts } from '../../common/catalog';
+import { AppError, toApiError } from '../../common/errors';
+import type { OrderContext } from '../../common/orders/context';
+import { createOrder } from '../../common/orders/create';
+import { toOrder, type OrderDoc } from '../../common/orders/model';
+import { pay } from '../../common/orders/pay';
+import { cancel, reconcile, rememberPayjsOrderId } from '../../common/orders/reconcile';
+import { parseEvent } from './validate';
+
+const LIST_LIMIT = 50;
+/** Expired orders closed per listOrders call, so one call stays fast. */
+const LIST_EXPIRE_LIMIT = 5;
+
+async function ownedOrder(ctx: OrderContext, orderId: string, openid: string): Promise<OrderDoc> {
+  const order = await ctx.repo.getOwned(orderId, openid);
+  if (!order) throw new AppError('NOT_FOUND', 'No such order.');
+  return order;
+}
+
+async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Promise<CheckoutData[CheckoutEvent['action']]> {
+  switch (event.action) {
+    case 'listProducts':
+      return { products: await listProducts(ctx.db) };
+    case 'createOrder':
+      return { order: toOrder(await createOrder(ctx, openid, event.items, event.requestId)) };
+    case 'pay':
+      return pay(ctx, await ownedOrder(ctx, event.orderId, openid), event.method, openid);
+    case 'queryOrder': {
+      let order = await ownedOrder(ctx, event.orderId, openid);
+      if (event.payjsOrderId) order = await rememberPayjsOrderId(ctx, order, event.payjsOrderId);
+      return { order: toOrder(await reconcile(ctx, order)) };
+    }
+    case 'cancelOrder':
+      return { order: toOrder(await cancel(ctx, await ownedOrder(ctx, event.orderId, openid))) };
+    case 'listOrders': {
+      const docs = await ctx.repo.listOwned(openid, LIST_LIMIT);
+      const now = ctx.now();
+      let budget = LIST_EXPIRE_LIMIT;
+      const orders = [];
+      for (const d of docs) {
+        const expired = d.status === 'PENDING' && now >= d.expiresAt && budget-- > 0;
+        orders.push(toOrder(expired ? await reconcile(ctx, d, { query: false }) : d));
+      }
+      return { orders };
+    }
+  }
+}
+
+/**
+ * The checkout function: `openid` comes from the WeChat context, never from the event. Always answers
+ * a Result; unexpected errors are logged and reported as INTERNAL without details.
+ */
+export async function handleCheckout(event: unknown, openid: string | undefined, ctx: OrderContext | AppError): Promise<Result<unknown>> {
+  try {
+    if (ctx instanceof AppError) throw ctx;
+    if (!openid) throw new AppError('UNAUTHENTICATED', 'No caller identity: call this function from the mini-program.');
+    const data = await run(ctx, parseEvent(event), openid);
+    return { ok: true, data };
+  } catch (err) {
+    if (!(err instanceof AppError)) console.error('[checkout] unexpected error', err);
+    return { ok: false, error: toApiError(err) };
+  }
+}

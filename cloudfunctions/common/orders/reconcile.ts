@@ -1,0 +1,137 @@
+import { AppError, ProviderError } from '../errors';
+import type { TradeReport } from '../payment/gateway';
+import { nextCheckDelayMs } from '../payjs/client';
+import type { OrderContext } from './context';
+import type { OrderDoc } from './model';
+import { closePendingOrder, settlePayment, type Merchant, type SettleOutcome } from './transitions';
+
+/**
+ * Bringing a PENDING order up to date with the provider: active queries (rate-limited), expiry and
+ * cancellation. Notifications are the normal path; this is the fallback.
+ */
+
+/** Delays between active queries of a WeChat Pay trade, after the first one 10 s after placing it. */
+const WXPAY_QUERY_DELAYS_MS = [10_000, 20_000, 40_000, 60_000];
+
+export function nextQueryDelayMs(order: Pick<OrderDoc, 'payMethod' | 'queryCount'>): number {
+  const n = order.queryCount ?? 0;
+  if (order.payMethod === 'payjs') return nextCheckDelayMs(n);
+  return WXPAY_QUERY_DELAYS_MS[Math.min(n, WXPAY_QUERY_DELAYS_MS.length - 1)];
+}
+
+type Provider = 'wxpay' | 'payjs';
+
+/** The merchant a provider's reports must name: ours, as configured. */
+function merchantFor(ctx: OrderContext, provider: Provider): Merchant {
+  if (provider === 'payjs') return { mchid: ctx.config.payjs?.mchid ?? '' };
+  return { mchid: ctx.config.wxpay?.mchid ?? '', appid: ctx.config.wxpay?.appid };
+}
+
+const providerOf = (order: OrderDoc): Provider => (order.payMethod === 'payjs' ? 'payjs' : 'wxpay');
+
+/** Applies a verified provider notification to the order it names. */
+export async function applyNotification(ctx: OrderContext, report: TradeReport, provider: Provider): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
+  return settlePayment(ctx.repo, merchantFor(ctx, provider), report, 'notify', ctx.now());
+}
+
+/** Asks the provider about the order's trade; undefined when there is nothing to ask yet. */
+async function askProvider(ctx: OrderContext, order: OrderDoc): Promise<TradeReport | undefined> {
+  if (!order.payment) return undefined;
+  if (order.payment.provider === 'payjs') {
+    if (!ctx.payjs || !order.payjsOrderId) return undefined;
+    return ctx.payjs.check(order.payjsOrderId);
+  }
+  if (!ctx.wxpay) return undefined;
+  return ctx.wxpay.query(order.outTradeNo);
+}
+
+async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
+  const { outcome } = await settlePayment(ctx.repo, merchantFor(ctx, providerOf(order)), report, 'query', ctx.now());
+  if (outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
+  return (await ctx.repo.get(order._id)) ?? order;
+}
+
+/**
+ * One active query, if the shared schedule allows it now. The schedule is claimed with a conditional
+ * update, so concurrent pollers (several pages, several instances) cause one provider call, not many.
+ */
+async function maybeQuery(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  const now = ctx.now();
+  if (!order.payment || now < (order.nextQueryAt ?? 0)) return order;
+  const count = order.queryCount ?? 0;
+  const claimed = await ctx.repo.updateIf(order._id, 'PENDING', { nextQueryAt: now + nextQueryDelayMs(order), queryCount: count + 1 }, { queryCount: count });
+  if (!claimed) return (await ctx.repo.get(order._id)) ?? order;
+  try {
+    const report = await askProvider(ctx, order);
+    if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
+  } catch (err) {
+    // A failed query only delays confirmation; the caller still gets the order as we know it.
+    console.warn('[query] provider query failed', order.outTradeNo, (err as Error).message);
+  }
+  return order;
+}
+
+/**
+ * Closes an expired order. The provider is asked first, since a payment may have landed just before
+ * the deadline; WeChat Pay's time_expire (set from expiresAt) stops later payments even if closing
+ * there fails.
+ */
+async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  try {
+    const report = await askProvider(ctx, order);
+    if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
+    if (order.payment && order.payment.provider !== 'payjs' && ctx.wxpay) await ctx.wxpay.close(order.outTradeNo);
+  } catch (err) {
+    console.warn('[expire] provider query/close failed; closing locally', order.outTradeNo, (err as Error).message);
+  }
+  await closePendingOrder(ctx.db, ctx.repo, order, 'EXPIRED', ctx.now());
+  return (await ctx.repo.get(order._id)) ?? order;
+}
+
+/** Brings a PENDING order up to date: expiry first, then an active query when one is due. */
+export async function reconcile(ctx: OrderContext, order: OrderDoc, opts: { query: boolean } = { query: true }): Promise<OrderDoc> {
+  if (order.status !== 'PENDING') return order;
+  if (ctx.now() >= order.expiresAt) return expire(ctx, order);
+  return opts.query ? maybeQuery(ctx, order) : order;
+}
+
+/** Records the PAYJS order id the client reported on return (only used to know whom to ask). */
+export async function rememberPayjsOrderId(ctx: OrderContext, order: OrderDoc, payjsOrderId: string): Promise<OrderDoc> {
+  if (order.payMethod !== 'payjs' || order.payjsOrderId || order.status !== 'PENDING') return order;
+  // Ask soon: the client says it came back from paying.
+  const patch = { payjsOrderId, nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) };
+  await ctx.repo.updateIf(order._id, 'PENDING', patch, { payjsOrderId: ctx.db.command.exists(false) });
+  return (await ctx.repo.get(order._id)) ?? order;
+}
+
+/**
+ * Cancels a PENDING order. A WeChat Pay trade is closed at the provider first; if that fails because
+ * it was paid, the order is settled instead and the caller learns it is paid.
+ */
+export async function cancel(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  order = await reconcile(ctx, order, { query: false });
+  if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order is already paid and cannot be cancelled.');
+  if (order.status !== 'PENDING') return order;
+  if (order.payment) {
+    try {
+      if (order.payment.provider === 'payjs') {
+        // PAYJS has no close: ask once; a payment after this is flagged paid-after-close.
+        const report = await askProvider(ctx, order);
+        if (report?.state === 'SUCCESS') order = await settleFromQuery(ctx, order, report);
+      } else if (ctx.wxpay) {
+        await ctx.wxpay.close(order.outTradeNo);
+      }
+    } catch (err) {
+      const report = await askProvider(ctx, order).catch(() => undefined);
+      if (report?.state === 'SUCCESS') order = await settleFromQuery(ctx, order, report);
+      else throw err instanceof ProviderError ? err : new ProviderError(`closing the trade failed: ${(err as Error).message}`);
+    }
+    if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
+  }
+  if (!(await closePendingOrder(ctx.db, ctx.repo, order, 'CANCELLED', ctx.now()))) {
+    const current = (await ctx.repo.get(order._id)) ?? order;
+    if (current.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
+    return current;
+  }
+  return (await ctx.repo.get(order._id)) ?? order;
+}

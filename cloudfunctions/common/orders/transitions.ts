@@ -1,0 +1,84 @@
+import type { CloseReason } from '../../../typings/checkout';
+import type { Database } from '../db/types';
+import type { TradeReport } from '../payment/gateway';
+import { releaseStock } from '../stock';
+import type { OrderDoc } from './model';
+import type { OrderRepository } from './repository';
+
+/**
+ * Every change of an order's status happens here, each as one conditional update on the current
+ * status, so it happens exactly once however many notifications, queries and users race for it.
+ */
+
+export type SettleOutcome =
+  /** This call made the order PAID. */
+  | 'PAID'
+  /** Already PAID (a repeated notification or query): nothing to do. */
+  | 'DUPLICATE'
+  /** The provider took money for an order we had closed: flagged for a manual refund. */
+  | 'PAID_AFTER_CLOSE'
+  /** The report is not a successful payment. */
+  | 'NOT_PAID'
+  | 'UNKNOWN_ORDER'
+  /** Verified, but for another amount or merchant than the order: refused, nothing changed. */
+  | 'MISMATCH';
+
+export interface Merchant {
+  mchid: string;
+  appid?: string;
+}
+
+/**
+ * Marks an order PAID from a verified provider report (notification or active query), after checking
+ * the amount and merchant against the stored order.
+ */
+export async function settlePayment(
+  repo: OrderRepository,
+  merchant: Merchant,
+  report: TradeReport,
+  via: 'notify' | 'query',
+  now: number,
+): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
+  const order = await repo.findByOutTradeNo(report.outTradeNo);
+  if (!order) return { outcome: 'UNKNOWN_ORDER' };
+  if (report.state !== 'SUCCESS') return { outcome: 'NOT_PAID', order };
+  const mismatch =
+    report.amountFen !== order.amountFen ||
+    (report.mchid !== undefined && report.mchid !== merchant.mchid) ||
+    (report.appid !== undefined && merchant.appid !== undefined && report.appid !== merchant.appid);
+  if (mismatch) {
+    console.error('[settle] refused: report does not match order', {
+      outTradeNo: order.outTradeNo,
+      orderAmountFen: order.amountFen,
+      reportAmountFen: report.amountFen,
+      reportMchid: report.mchid,
+      reportAppid: report.appid,
+    });
+    return { outcome: 'MISMATCH', order };
+  }
+  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via };
+  if (report.transactionId) paid.transactionId = report.transactionId;
+  if (await repo.updateIf(order._id, 'PENDING', paid)) {
+    return { outcome: 'PAID', order: { ...order, ...paid } };
+  }
+  const current = (await repo.get(order._id)) ?? order;
+  if (current.status === 'CLOSED') {
+    if (!current.paidAfterClose) {
+      const flag = { at: now, transactionId: report.transactionId, amountFen: report.amountFen };
+      await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
+      console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
+    }
+    return { outcome: 'PAID_AFTER_CLOSE', order: current };
+  }
+  return { outcome: 'DUPLICATE', order: current };
+}
+
+/**
+ * PENDING → CLOSED, and the order's stock goes back to the catalog. The release belongs to whoever
+ * wins the transition, so it happens at most once; false when the order was no longer PENDING.
+ */
+export async function closePendingOrder(db: Database, repo: OrderRepository, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
+  const won = await repo.updateIf(order._id, 'PENDING', { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true });
+  if (won) await releaseStock(db, order.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity })));
+  return won;
+}

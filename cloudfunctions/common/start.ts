@@ -1,0 +1,26 @@
+import { loadConfig } from './config';
+import type { Database } from './db/types';
+import { AppError } from './errors';
+import type { OrderContext } from './orders/context';
+import { OrderRepository } from './orders/repository';
+import { PayjsClient } from './payjs/client';
+import { WxPayV2Gateway } from './wxpay/v2/gateway';
+import { WxPayV3Gateway } from './wxpay/v3/gateway';
+
+/**
+ * Builds a function instance's context from the environment, once, at cold start. A configuration
+ * error is logged and returned, so every call answers CONFIG_ERROR naming the variable instead of the
+ * function failing to load.
+ */
+export function startContext(db: Database, env: Record<string, string | undefined> = process.env): OrderContext | AppError {
+  try {
+    const config = loadConfig(env);
+    const wxpay = config.wxpay && (config.wxpay.version === 'v3' ? new WxPayV3Gateway(config.wxpay) : new WxPayV2Gateway(config.wxpay));
+    const payjs = config.payjs && new PayjsClient(config.payjs);
+    return { db, repo: new OrderRepository(db), config, wxpay, payjs, now: () => Date.now() };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    console.error(`[start] ${err.message}`);
+    return err;
+  }
+}

@@ -1,0 +1,12 @@
+import * as cloud from 'wx-server-sdk';
+import { startContext } from '../../common/start';
+import { handleNotify } from './handler';
+import type { HttpAccessEvent } from './http-event';
+
+cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
+const ctx = startContext(cloud.database());
+
+/** Triggered by the HTTP access service at the URL given as WXPAY_NOTIFY_URL / PAYJS_NOTIFY_URL. */
+export async function main(event: HttpAccessEvent) {
+  return handleNotify(event, ctx);
+}

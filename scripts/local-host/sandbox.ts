@@ -1,0 +1,122 @@
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from './emulators/wxpay-v2';
+import { createWxPayV3Emulator } from './emulators/wxpay-v3';
+import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS } from './emulators/payjs';
+import { Notifier } from './emulators/notifier';
+import { createLocalHost, type HostedFunction } from './host';
+import { SandboxApi } from './sandbox-api';
+import { applySandboxDefaults, loadOrCreateSandboxKeys } from './sandbox-env';
+import { staticFiles } from './static-files';
+import { createMemoryDatabase, useDatabase } from './wx-server-sdk';
+import type { Database } from '../../cloudfunctions/common/db/types';
+
+/** WeChat Pay's redelivery schedule (ms between attempts: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h). */
+const WXPAY_REDELIVERY_MS = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600].map((s) => s * 1000);
+
+export interface SandboxOptions {
+  port: number;
+  sandboxDir: string;
+  /** Loads a cloud function once the environment is configured (built index.js, or src in tests). */
+  loadFunction(name: string): HostedFunction['main'];
+  env?: NodeJS.ProcessEnv;
+  /** Divides the redelivery delays (default 15: 15 s → 1 s). */
+  redeliveryScale?: number;
+  /** The repository root: the catalog seed and the console's files are found from it. */
+  rootDir: string;
+}
+
+export interface RunningSandbox {
+  url: string;
+  server: http.Server;
+  db: Database;
+  emulators: SandboxEmulatorsExposed;
+  usesSandboxKeys: { wxpay: boolean; payjs: boolean };
+  close(): Promise<void>;
+}
+
+type SandboxEmulatorsExposed = {
+  wxpayV3: ReturnType<typeof createWxPayV3Emulator>;
+  wxpayV2: ReturnType<typeof createWxPayV2Emulator>;
+  payjs: ReturnType<typeof createPayjsEmulator>;
+};
+
+/** Seeds the catalog on first start from the same JSON-lines file the cloud console imports. */
+async function seedProducts(db: Database, seedFile: string): Promise<number> {
+  const { total } = await db.collection('products').count();
+  if (total > 0) return 0;
+  const lines = fs.readFileSync(seedFile, 'utf8').split('\n').filter((l) => l.trim());
+  for (const line of lines) await db.collection('products').add({ data: JSON.parse(line) });
+  return lines.length;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
+  const env = opts.env ?? process.env;
+  const keys = loadOrCreateSandboxKeys(opts.sandboxDir);
+  const db = createMemoryDatabase({ dir: path.join(opts.sandboxDir, 'db') });
+  useDatabase(db);
+  await seedProducts(db, path.join(opts.rootDir, 'cloudfunctions', 'checkout', 'seed', 'products.json'));
+
+  const scale = opts.redeliveryScale ?? 15;
+  const schedule = (ms: number[]) => ms.map((x) => Math.max(1, Math.round(x / scale)));
+  const notifiers: Notifier[] = [];
+  const notifier = (delays: number[], isAccepted: (s: number, b: string) => boolean) => {
+    const n = new Notifier({ scheduleMs: schedule(delays), isAccepted });
+    notifiers.push(n);
+    return n;
+  };
+  const wxpayV3 = createWxPayV3Emulator({
+    merchant: { mchid: keys.wxpayMchid, appid: keys.appid, certSerial: keys.certSerial, publicKey: keys.merchantPublicKey, apiV3Key: Buffer.from(keys.apiV3Key) },
+    platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },
+    notifier: notifier(WXPAY_REDELIVERY_MS, (s) => s === 200 || s === 204),
+  });
+  const wxpayV2 = createWxPayV2Emulator({
+    merchant: { mchid: keys.wxpayMchid, appid: keys.appid, key: keys.v2Key },
+    notifier: notifier(WXPAY_REDELIVERY_MS, wxpayV2NotifyAccepted),
+  });
+  const payjs = createPayjsEmulator({
+    mchid: keys.payjsMchid,
+    key: keys.payjsKey,
+    notifier: notifier(PAYJS_NOTIFY_SCHEDULE_MS, isPayjsNotifyAccepted),
+  });
+
+  const functions: Record<string, HostedFunction> = {};
+  const sandbox = new SandboxApi(
+    { wxpay: [wxpayV3, wxpayV2], payjs, faults: { 'wxpay-v3': wxpayV3.faults, 'wxpay-v2': wxpayV2.faults, payjs: payjs.faults } },
+    async () => (await db.collection('orders').orderBy('createdAt', 'desc').limit(100).get()).data,
+  );
+  const server = createLocalHost({
+    functions,
+    emulators: {
+      v3: { stripPrefix: false, emulators: [wxpayV3] },
+      pay: { stripPrefix: false, emulators: [wxpayV2] },
+      payjs: { stripPrefix: true, emulators: [payjs] },
+    },
+    sandbox,
+    appid: env.WXPAY_APPID || keys.appid,
+    serveConsole: staticFiles(path.join(opts.rootDir, 'scripts', 'local-host', 'console')),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The functions read their configuration at load, so the defaults go in first.
+  const usesSandboxKeys = applySandboxDefaults(env, keys, url);
+  functions.checkout = { kind: 'callable', main: opts.loadFunction('checkout') };
+  functions.payNotify = { kind: 'http', main: opts.loadFunction('payNotify') };
+
+  return {
+    url,
+    server,
+    db,
+    emulators: { wxpayV3, wxpayV2, payjs },
+    usesSandboxKeys,
+    close: async () => {
+      for (const n of notifiers) n.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
