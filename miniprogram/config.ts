@@ -1,0 +1,21 @@
+/**
+ * Client configuration. Nothing confidential belongs here: everything in miniprogram/ ships to every user
+ * (CI greps this folder for key material). Payment keys live only in the cloud function's environment.
+ */
+export interface ClientConfig {
+  /** 'cloud': wx.cloud.callFunction; 'local': HTTP to the local sandbox host (DevTools: 不校验合法域名). */
+  mode: 'cloud' | 'local';
+  /** Cloud environment id from the DevTools cloud console. Replace the placeholder. */
+  cloudEnv: string;
+  /** The local sandbox host (`npm start`). */
+  localBaseUrl: string;
+  /** The fixed identity the local host accepts in place of WeChat's OPENID. */
+  localOpenId: string;
+}
+
+export const config: ClientConfig = {
+  mode: 'cloud',
+  cloudEnv: 'your-cloud-env-id',
+  localBaseUrl: 'http://127.0.0.1:8787',
+  localOpenId: 'local-openid-0001',
+};

@@ -1,0 +1,67 @@
+/** Pay result and order detail: live status while confirming, pay again, cancel, PAYJS return. */
+import { ComponentWithStore } from 'mobx-miniprogram-bindings';
+import { checkout } from '../../stores/checkout';
+import { formatFen } from '../../utils/money';
+
+ComponentWithStore({
+  data: {},
+  storeBindings: {
+    store: checkout,
+    fields: {
+      phase: 'phase',
+      order: 'order',
+      amountText: 'amountText',
+      statusText: 'statusText',
+      errorMessage: 'errorMessage',
+      notice: 'notice',
+      polling: 'polling',
+      canPayAgain: 'canPayAgain',
+      canCancel: 'canCancel',
+      payjsReady: 'payjsReady',
+      payjsJumped: 'payjsJumped',
+      items: (store: typeof checkout) =>
+        (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
+    },
+    actions: {},
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      if (query.orderId) void checkout.open(query.orderId);
+    },
+
+    onShow() {
+      // Also the return from PAYJS: the store then starts asking the server.
+      checkout.onPayingPageShow();
+    },
+
+    onHide() {
+      checkout.stopPolling();
+    },
+
+    onUnload() {
+      checkout.stopPolling();
+    },
+
+    onRequery() {
+      void checkout.confirm();
+    },
+
+    async onPayAgain() {
+      await checkout.payAgain();
+      if (checkout.method === 'native' && checkout.codeUrl) wx.navigateTo({ url: '/pay/scan/index' });
+    },
+
+    onJumpPayjs() {
+      void checkout.jumpToPayjs();
+    },
+
+    async onCancel() {
+      const res = await wx.showModal({ title: '取消订单', content: '确定取消这个订单吗？' });
+      if (res.confirm) await checkout.cancelOrder();
+    },
+
+    goOrders() {
+      wx.redirectTo({ url: '/pages/orders/index' });
+    },
+  },
+});

@@ -1,0 +1,63 @@
+/** Typed client for the `checkout` cloud function over a replaceable transport. */
+import type { CheckoutAction, CheckoutData, ErrorCode, EventOf } from '../../typings/checkout';
+
+/** Carries one call to the function and answers its raw Result; rejects only when the call itself fails. */
+export interface Transport {
+  call(name: string, data: object): Promise<unknown>;
+}
+
+/** Server error codes plus NETWORK: the call did not reach the function or its answer was unreadable. */
+export type ClientErrorCode = ErrorCode | 'NETWORK';
+
+export class ApiError extends Error {
+  readonly code: ClientErrorCode;
+
+  constructor(code: ClientErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    // Keeps `instanceof` working when DevTools down-levels classes to ES5.
+    Object.setPrototypeOf(this, ApiError.prototype);
+  }
+}
+
+export const FUNCTION_NAME = 'checkout';
+
+let transport: Transport | null = null;
+
+/** Chosen by app.ts from the config; tests install their own. */
+export function setTransport(next: Transport): void {
+  transport = next;
+}
+
+function isResult(value: unknown): value is { ok: boolean; data?: unknown; error?: { code?: unknown; message?: unknown } } {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+export async function call<A extends CheckoutAction>(event: EventOf<A>): Promise<CheckoutData[A]> {
+  if (!transport) throw new Error('no transport: call setTransport() first (app.ts does it on launch)');
+  let raw: unknown;
+  try {
+    raw = await transport.call(FUNCTION_NAME, event);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('NETWORK', `网络异常，请稍后重试（${describe(err)}）`);
+  }
+  if (!isResult(raw)) throw new ApiError('NETWORK', '服务返回了无法识别的结果');
+  if (raw.ok) return raw.data as CheckoutData[A];
+  const code = typeof raw.error?.code === 'string' ? (raw.error.code as ErrorCode) : 'INTERNAL';
+  const message = typeof raw.error?.message === 'string' ? raw.error.message : '服务异常';
+  throw new ApiError(code, message);
+}
+
+function describe(err: unknown): string {
+  if (err && typeof err === 'object' && 'errMsg' in err) return String((err as { errMsg: unknown }).errMsg);
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** A message a page can show for any failure. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  return `出错了：${describe(err)}`;
+}

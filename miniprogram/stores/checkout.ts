@@ -1,0 +1,280 @@
+/**
+ * The checkout flow: idle → creating → paying → confirming → paid | failed | cancelled | expired.
+ * The client never decides that an order is paid: only queryOrder's answer moves the flow to 'paid'.
+ */
+import { makeAutoObservable } from 'mobx-miniprogram';
+import type { CartLine, Order, PayjsJump, PayjsReturnHint, PayMethod } from '../../typings/checkout';
+import { ApiError, call, errorMessage } from '../services/api';
+import { requestPayment, simulateScan } from '../services/payment';
+import { jumpToPayjs } from '../services/payjs';
+import { formatFen } from '../utils/money';
+import { orderStatusText } from '../utils/order-view';
+import { DEFAULT_POLL_POLICY, poll, type PollHandle, type PollPolicy } from '../utils/poll';
+
+export type CheckoutPhase = 'idle' | 'creating' | 'paying' | 'confirming' | 'paid' | 'failed' | 'cancelled' | 'expired';
+
+/** Worth asking again: the call did not get through, or the provider hiccuped. */
+function isTransient(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 'NETWORK' || err.code === 'PROVIDER_ERROR' || err.code === 'INTERNAL');
+}
+
+function newRequestId(): string {
+  // An idempotency key only needs to be unique per device and moment; it protects nothing.
+  return `r${Date.now().toString(36)}${Math.floor(Math.random() * 0x7fffffff).toString(36)}`;
+}
+
+export class CheckoutStore {
+  phase: CheckoutPhase = 'idle';
+  order: Order | null = null;
+  method: PayMethod = 'wechat';
+  errorMessage = '';
+  /** Native: the QR content to draw. */
+  codeUrl = '';
+  /** PAYJS: the signed jump, ready for a tap (navigateToMiniProgram needs a user gesture). */
+  payjs: PayjsJump | null = null;
+  payjsJumped = false;
+  payjsHint: PayjsReturnHint | null = null;
+  polling = false;
+
+  /** Replaceable by tests; not observable. */
+  pollPolicy: PollPolicy = DEFAULT_POLL_POLICY;
+  private pollHandle: PollHandle<Order> | null = null;
+  private inFlight: Promise<void> | null = null;
+  /** Kept until createOrder succeeds so a retry of the same cart reuses the same idempotency key. */
+  private pendingRequest: { key: string; requestId: string } | null = null;
+
+  constructor() {
+    makeAutoObservable<CheckoutStore, 'pollHandle' | 'inFlight' | 'pendingRequest'>(this, {
+      pollPolicy: false,
+      pollHandle: false,
+      inFlight: false,
+      pendingRequest: false,
+    });
+  }
+
+  get busy(): boolean {
+    // A PAYJS jump waiting for its tap is not busy: the page must stay usable.
+    return this.phase === 'creating' || (this.phase === 'paying' && !this.payjs);
+  }
+
+  get amountText(): string {
+    return this.order ? formatFen(this.order.amountFen) : '';
+  }
+
+  get statusText(): string {
+    return this.order ? orderStatusText(this.order) : '';
+  }
+
+  get canPayAgain(): boolean {
+    return this.order?.status === 'PENDING' && !this.busy && !this.polling;
+  }
+
+  get canCancel(): boolean {
+    return this.order?.status === 'PENDING' && !this.busy;
+  }
+
+  /** What the status area says while the outcome is open. */
+  get payjsReady(): boolean {
+    return this.phase === 'paying' && this.payjs !== null && !this.payjsJumped;
+  }
+
+  get notice(): string {
+    if (this.phase === 'confirming') {
+      if (this.polling) return '正在确认支付结果…';
+      if (this.payjsJumped && this.payjsHint?.success === false) {
+        return `已从 PAYJS 返回，尚未完成支付${this.payjsHint.msg ? `（${this.payjsHint.msg}）` : ''}。如已支付，请点“我已支付，重新查询”。`;
+      }
+      return '暂未确认到支付结果，可稍后重新查询。';
+    }
+    if (this.phase === 'paying' && this.payjs && !this.payjsJumped) return '请前往 PAYJS 小程序完成支付';
+    return '';
+  }
+
+  /** Creates the order and starts paying it. A second tap while one runs joins the first. */
+  submit(lines: CartLine[], method: PayMethod): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    const run = this.runSubmit(lines, method).finally(() => {
+      this.inFlight = null;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async runSubmit(lines: CartLine[], method: PayMethod): Promise<void> {
+    this.stopPolling();
+    const key = JSON.stringify(lines);
+    if (!this.pendingRequest || this.pendingRequest.key !== key) this.pendingRequest = { key, requestId: newRequestId() };
+    this.set({ phase: 'creating', order: null, method, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });
+    let order: Order;
+    try {
+      ({ order } = await call<'createOrder'>({ action: 'createOrder', items: lines, requestId: this.pendingRequest.requestId }));
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.pendingRequest = null;
+    this.set({ order });
+    await this.runPay(order.orderId, method);
+  }
+
+  /** Pays the current (pending) order again, with the method it was first paid with. */
+  payAgain(): Promise<void> {
+    const order = this.order;
+    if (!order || order.status !== 'PENDING' || this.inFlight) return this.inFlight ?? Promise.resolve();
+    this.stopPolling();
+    const run = this.runPay(order.orderId, order.payMethod ?? this.method).finally(() => {
+      this.inFlight = null;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async runPay(orderId: string, method: PayMethod): Promise<void> {
+    this.set({ phase: 'paying', method, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });
+    let data;
+    try {
+      data = await call<'pay'>({ action: 'pay', orderId, method });
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 'ORDER_CLOSED' || err.code === 'ALREADY_PAID')) {
+        // The order moved on (expired, cancelled or paid elsewhere): show what it is now.
+        await this.refresh(orderId);
+        if (this.phase === 'paying') this.fail(err);
+        return;
+      }
+      return this.fail(err);
+    }
+    this.set({ order: data.order });
+    if (data.method === 'native') {
+      // The scan page draws the code and polls while it is visible.
+      this.set({ codeUrl: data.codeUrl, phase: 'confirming' });
+      return;
+    }
+    if (data.method === 'payjs') {
+      this.set({ payjs: data.payjs });
+      return;
+    }
+    const outcome = await requestPayment(data.payment);
+    if (outcome.kind === 'cancel') return this.set({ phase: 'cancelled' });
+    if (outcome.kind === 'fail') return this.set({ phase: 'failed', errorMessage: `支付未完成：${outcome.message}` });
+    this.set({ phase: 'confirming' });
+    void this.confirm();
+  }
+
+  /** Local mode: stands in for scanning the Native code. Confirmation still comes from polling. */
+  async simulateScan(): Promise<void> {
+    if (!this.codeUrl) return;
+    const outcome = await simulateScan(this.codeUrl);
+    if (outcome.kind === 'fail') this.set({ errorMessage: outcome.message });
+  }
+
+  /** PAYJS: the jump, from a tap on the paying page. */
+  async jumpToPayjs(): Promise<void> {
+    if (!this.payjs) return;
+    try {
+      await jumpToPayjs(this.payjs);
+    } catch (err) {
+      return this.set({ errorMessage: `无法打开 PAYJS：${errorMessage(err)}` });
+    }
+    this.set({ payjsJumped: true, payjsHint: null });
+  }
+
+  /** App.onShow saw the return from PAYJS. A hint for when to ask, never proof of payment. */
+  recordPayjsReturn(hint: PayjsReturnHint): void {
+    this.payjsHint = hint;
+  }
+
+  /** Called from the paying page's onShow: after a jump, start asking the server. */
+  onPayingPageShow(): void {
+    if (this.payjsJumped && this.phase === 'paying') this.set({ phase: 'confirming' });
+    if (this.phase === 'confirming' && !this.polling) void this.confirm();
+  }
+
+  /** Polls queryOrder until the server says the order left PENDING, or the time bound passes. */
+  async confirm(): Promise<void> {
+    const order = this.order;
+    if (!order) return;
+    this.stopPolling();
+    this.set({ phase: 'confirming', polling: true, errorMessage: '' });
+    const policy = this.payjsJumped && this.payjsHint?.success === false
+      ? { ...this.pollPolicy, deadlineMs: 0 } // came back without paying: ask once, then let the user re-query
+      : this.pollPolicy;
+    const handle = poll(
+      async () => {
+        const hint = this.payjsHint?.payjsOrderId;
+        const res = await call<'queryOrder'>(
+          hint ? { action: 'queryOrder', orderId: order.orderId, payjsOrderId: hint } : { action: 'queryOrder', orderId: order.orderId },
+        );
+        this.set({ order: res.order });
+        return res.order;
+      },
+      (o) => o.status !== 'PENDING',
+      isTransient,
+      policy,
+    );
+    this.pollHandle = handle;
+    const outcome = await handle.result;
+    if (this.pollHandle !== handle) return; // superseded by a newer poll or a stop
+    this.pollHandle = null;
+    this.set({ polling: false });
+    if (outcome.kind === 'done') this.applyStatus(outcome.value);
+    else if (outcome.kind === 'error') this.fail(outcome.error);
+  }
+
+  stopPolling(): void {
+    const handle = this.pollHandle;
+    if (!handle) return;
+    this.pollHandle = null;
+    handle.stop();
+    this.set({ polling: false });
+  }
+
+  /** Opens an order for the detail page; keeps the live flow if it is the same order. */
+  async open(orderId: string): Promise<void> {
+    if (this.order?.orderId === orderId && this.phase !== 'idle') return;
+    this.stopPolling();
+    this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });
+    await this.refresh(orderId);
+  }
+
+  async cancelOrder(): Promise<void> {
+    const order = this.order;
+    if (!order || order.status !== 'PENDING') return;
+    this.stopPolling();
+    try {
+      const res = await call<'cancelOrder'>({ action: 'cancelOrder', orderId: order.orderId });
+      this.set({ order: res.order });
+      this.applyStatus(res.order);
+    } catch (err) {
+      this.set({ errorMessage: errorMessage(err) });
+    }
+  }
+
+  reset(): void {
+    this.stopPolling();
+    this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });
+  }
+
+  private async refresh(orderId: string): Promise<void> {
+    try {
+      const res = await call<'queryOrder'>({ action: 'queryOrder', orderId });
+      this.set({ order: res.order });
+      this.applyStatus(res.order);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private applyStatus(order: Order): void {
+    if (order.status === 'PAID' || order.status === 'REFUNDED') this.set({ phase: 'paid' });
+    else if (order.status === 'CLOSED') this.set({ phase: order.closeReason === 'EXPIRED' ? 'expired' : 'cancelled' });
+  }
+
+  private fail(err: unknown): void {
+    this.set({ phase: 'failed', errorMessage: errorMessage(err) });
+  }
+
+  private set(patch: Partial<Pick<CheckoutStore, 'phase' | 'order' | 'method' | 'errorMessage' | 'codeUrl' | 'payjs' | 'payjsJumped' | 'payjsHint' | 'polling'>>): void {
+    Object.assign(this, patch);
+  }
+}
+
+export const checkout = new CheckoutStore();

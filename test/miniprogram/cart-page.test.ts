@@ -1,0 +1,112 @@
+/** @jest-environment jsdom */
+import { loadPage, mount, settle, simulate, until } from './setup';
+import { setTransport } from '../../miniprogram/services/api';
+import { cart } from '../../miniprogram/stores/cart';
+import { checkout } from '../../miniprogram/stores/checkout';
+import { FakeTransport, ok } from './fake-transport';
+import { FAST_POLL, order, payment } from './fixtures';
+
+type AnyFn = (...args: never[]) => unknown;
+const wxStub = (globalThis as unknown as { wx: Record<string, AnyFn> }).wx;
+
+let id: string;
+beforeAll(() => {
+  id = loadPage('pages/cart/index');
+  checkout.pollPolicy = FAST_POLL;
+});
+beforeEach(() => {
+  checkout.reset();
+  cart.clear();
+  cart.add({ skuId: 'tea', name: '绿茶', priceFen: 1990, stock: 5 });
+  cart.add({ skuId: 'cup', name: '茶杯', priceFen: 990, stock: 5 });
+  cart.add({ skuId: 'pot', name: '茶壶', priceFen: 12800, stock: 2 });
+});
+
+function render() {
+  const comp = mount(simulate.render(id));
+  (comp.instance as unknown as { onShow(): void }).onShow();
+  return comp;
+}
+
+test('a quantity change sends one small path update, not the cart', async () => {
+  const comp = render();
+  await settle();
+  const payloads: Array<Record<string, unknown>> = [];
+  const inst = comp.instance as unknown as { setData(d: Record<string, unknown>): void };
+  const original = inst.setData.bind(inst);
+  inst.setData = (d) => {
+    payloads.push(d);
+    original(d);
+  };
+
+  comp.querySelectorAll('.inc')[2].dispatchEvent('tap');
+  await settle();
+  expect(payloads).toHaveLength(1);
+  expect(payloads[0]).toEqual({ 'lines[2].quantity': 2, 'lines[2].subtotalText': '256.00', totalText: '285.80' });
+  const bytes = JSON.stringify(payloads[0]).length;
+  expect(bytes).toBeLessThan(100);
+  expect(JSON.stringify(comp.data.lines).length).toBeGreaterThan(bytes * 2); // what a whole-cart update would cost
+  expect(comp.querySelectorAll('.qty')[2].dom.textContent).toBe('2');
+  expect(comp.querySelector('#total')!.dom.textContent).toBe('¥285.80');
+  expect(cart.items[2].quantity).toBe(2);
+});
+
+test('the stepper stays within 1..stock and remove drops the line', async () => {
+  const comp = render();
+  await settle();
+  const inc = comp.querySelectorAll('.inc')[2];
+  inc.dispatchEvent('tap');
+  inc.dispatchEvent('tap'); // stock is 2
+  comp.querySelectorAll('.dec')[0].dispatchEvent('tap'); // already 1
+  await settle();
+  expect(cart.items.map((i) => i.quantity)).toEqual([1, 1, 2]);
+  expect(comp.data.lines.map((l: { quantity: number }) => l.quantity)).toEqual([1, 1, 2]);
+
+  comp.querySelectorAll('.remove')[1].dispatchEvent('tap');
+  await settle();
+  expect(comp.data.lines.map((l: { skuId: string }) => l.skuId)).toEqual(['tea', 'pot']);
+  expect(comp.data.totalText).toBe('275.90');
+});
+
+test('submit: a double tap creates one order, pays, clears the cart and opens the result once', async () => {
+  const t = new FakeTransport()
+    .on('createOrder', () => ok({ order: order() }))
+    .on('pay', () => ok({ method: 'wechat', order: order(), payment }))
+    .on('queryOrder', () => ok({ order: order('PAID') }));
+  setTransport(t);
+  wxStub.requestPayment = ((o: { success: (r: unknown) => void }) => setTimeout(() => o.success({ errMsg: 'requestPayment:ok' }), 0)) as unknown as AnyFn;
+  const navigate = jest.fn();
+  wxStub.navigateTo = navigate;
+
+  const comp = render();
+  await settle();
+  const submit = comp.querySelector('#submit')!;
+  submit.dispatchEvent('tap');
+  submit.dispatchEvent('tap');
+  await until(() => navigate.mock.calls.length > 0);
+  await settle();
+  expect(t.callsOf('createOrder')).toHaveLength(1);
+  expect(t.callsOf('createOrder')[0]).toMatchObject({ items: [{ skuId: 'tea', quantity: 1 }, { skuId: 'cup', quantity: 1 }, { skuId: 'pot', quantity: 1 }] });
+  expect(navigate).toHaveBeenCalledTimes(1);
+  expect(navigate.mock.calls[0][0]).toEqual({ url: '/pay/result/index?orderId=o1' });
+  expect(cart.items).toHaveLength(0);
+  expect(comp.querySelector('#empty')).toBeTruthy();
+  await until(() => checkout.phase === 'paid');
+});
+
+test('the chosen method is sent; native opens the scan page', async () => {
+  const t = new FakeTransport()
+    .on('createOrder', () => ok({ order: order() }))
+    .on('pay', () => ok({ method: 'native', order: order(), codeUrl: 'weixin://wxpay/bizpayurl?pr=x' }));
+  setTransport(t);
+  const navigate = jest.fn();
+  wxStub.navigateTo = navigate;
+  const comp = render();
+  await settle();
+  comp.querySelector('#methods')!.dispatchEvent('change', { detail: { value: 'native' } });
+  await settle();
+  comp.querySelector('#submit')!.dispatchEvent('tap');
+  await until(() => navigate.mock.calls.length > 0);
+  expect(t.callsOf('pay')[0]).toMatchObject({ method: 'native', orderId: 'o1' });
+  expect(navigate.mock.calls[0][0]).toEqual({ url: '/pay/scan/index' });
+});
