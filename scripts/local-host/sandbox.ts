@@ -10,7 +10,7 @@ import { createLocalHost, type HostedFunction } from './host';
 import { SandboxApi } from './sandbox-api';
 import { applySandboxDefaults, loadOrCreateSandboxKeys } from './sandbox-env';
 import { staticFiles } from './static-files';
-import { createMemoryDatabase, useDatabase } from './wx-server-sdk';
+import { createMemoryDatabase, runWithContext, useDatabase } from './wx-server-sdk';
 import type { Database } from '../../cloudfunctions/common/db/types';
 
 /** WeChat Pay's redelivery schedule (ms between attempts: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h). */
@@ -26,6 +26,8 @@ export interface SandboxOptions {
   redeliveryScale?: number;
   /** The repository root: the catalog seed and the console's files are found from it. */
   rootDir: string;
+  /** How often the checkout timer trigger runs (the cloud runs it every 5 minutes); 0 = never. */
+  sweepEveryMs?: number;
 }
 
 export interface RunningSandbox {
@@ -34,6 +36,8 @@ export interface RunningSandbox {
   db: Database;
   emulators: SandboxEmulatorsExposed;
   usesSandboxKeys: { wxpay: boolean; payjs: boolean };
+  /** Fires the checkout function's timer trigger now (the host also does it every `sweepEveryMs`). */
+  runTimer(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -107,6 +111,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const usesSandboxKeys = applySandboxDefaults(env, keys, url);
   functions.checkout = { kind: 'callable', main: opts.loadFunction('checkout') };
   functions.payNotify = { kind: 'http', main: opts.loadFunction('payNotify') };
+  const runTimer = () =>
+    runWithContext({ SOURCE: 'wx_trigger' }, () => functions.checkout.main({ Type: 'Timer', TriggerName: 'closeExpiredOrders', Time: new Date().toISOString() }));
+  const sweepEvery = opts.sweepEveryMs ?? 60_000;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void runTimer().catch((e) => console.error('[timer]', e)), sweepEvery) : undefined;
+  sweeper?.unref();
 
   return {
     url,
@@ -114,7 +123,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     db,
     emulators: { wxpayV3, wxpayV2, payjs },
     usesSandboxKeys,
+    runTimer,
     close: async () => {
+      clearInterval(sweeper);
       for (const n of notifiers) n.stop();
       await new Promise<void>((r) => server.close(() => r()));
     },

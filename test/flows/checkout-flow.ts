@@ -233,6 +233,23 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
       expect(late.ok ? null : late.error.code).toBe('ORDER_CLOSED');
     });
 
+    it('the timer trigger closes abandoned orders and gives their stock back', async () => {
+      // A product no other test orders: the sweep closes every expired order, not just this one.
+      const before = await s.stock('sku-gift-card');
+      const order = await newOrder(alice, 2, 'sku-gift-card');
+      await s.ok(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' });
+      expect(await s.runTimer()).toMatchObject({ ok: true, data: { closed: 0 } });
+      expect((await s.order(order.orderId)).status).toBe('PENDING');
+      jest.spyOn(Date, 'now').mockReturnValue(order.expiresAt + 1);
+      const swept = (await s.runTimer()) as { ok: true; data: { closed: number } };
+      expect(swept.data.closed).toBeGreaterThanOrEqual(1);
+      expect(await s.order(order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+      expect(await s.stock('sku-gift-card')).toBe(before);
+      // A caller cannot trigger it: with an identity the event is an ordinary (invalid) request.
+      const r = await s.call(alice, { Type: 'Timer' });
+      expect(r.ok ? null : r.error.code).toBe('INVALID_ARGUMENT');
+    });
+
     it('out of stock writes nothing, and gives back lines already taken', async () => {
       const mugs = await s.stock('sku-mug');
       const beans = await s.stock('sku-coffee-beans');

@@ -19,9 +19,23 @@ export interface TestSandbox extends RunningSandbox {
   order(orderId: string): Promise<Record<string, any>>;
 }
 
+/** One HTTP request over node:http (jsdom test environments have no global fetch). */
+export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = res.body.toString('utf8');
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -43,6 +57,7 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     sandboxDir: dir,
     rootDir: ROOT,
     redeliveryScale: 1000,
+    sweepEveryMs: 0,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loadFunction: (name) => require(path.join(ROOT, 'cloudfunctions', name, 'src', 'index')).main,
   });
@@ -120,6 +135,6 @@ export async function startRecordingProxy(opts: { target?: () => string; status?
 export async function replay(url: string, rec: Pick<RecordedRequest, 'headers' | 'body'>): Promise<{ status: number; body: string; contentType: string }> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(rec.headers)) if (!['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
-  const res = await fetch(url, { method: 'POST', headers, body: new Uint8Array(rec.body) });
-  return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') ?? 'text/plain' };
+  const res = await request(url, { method: 'POST', headers, body: rec.body });
+  return { status: res.status, body: res.body.toString('utf8'), contentType: res.headers['content-type'] ?? 'text/plain' };
 }

@@ -1,11 +1,16 @@
 import * as cloud from 'wx-server-sdk';
 import { startContext } from '../../common/start';
-import { handleCheckout } from './handler';
+import { handleCheckout, handleTimer, isTimerEvent } from './handler';
 
 cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
 const ctx = startContext(cloud.database());
 
-/** Called by `wx.cloud.callFunction({ name: 'checkout', data })`. */
+/**
+ * Called by `wx.cloud.callFunction({ name: 'checkout', data })`, and every 5 minutes by the timer
+ * trigger in config.json (no caller identity) to close expired orders.
+ */
 export async function main(event: unknown) {
-  return handleCheckout(event, cloud.getWXContext().OPENID, ctx);
+  const { OPENID } = cloud.getWXContext();
+  if (!OPENID && isTimerEvent(event)) return handleTimer(ctx);
+  return handleCheckout(event, OPENID, ctx);
 }
