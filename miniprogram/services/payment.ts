@@ -5,16 +5,9 @@
 import type { RequestPaymentParams } from '../../typings/checkout';
 import { config } from '../config';
 import { postJson } from './http-transport';
+import { chooseSimulatedOutcome } from './simulated-wallet';
 
 export type PayOutcome = { kind: 'ok' } | { kind: 'cancel' } | { kind: 'fail'; message: string };
-
-type SimulatedOutcome = 'pay' | 'cancel' | 'fail';
-
-const SIMULATED_CHOICES: ReadonlyArray<{ label: string; outcome: SimulatedOutcome }> = [
-  { label: '支付成功', outcome: 'pay' },
-  { label: '取消支付', outcome: 'cancel' },
-  { label: '支付失败', outcome: 'fail' },
-];
 
 /** wx.requestPayment in cloud mode; the local emulator's "模拟支付" sheet in local mode. */
 export function requestPayment(params: RequestPaymentParams): Promise<PayOutcome> {
@@ -57,15 +50,4 @@ async function simulate(path: string, body: object): Promise<PayOutcome> {
   if (chosen === 'pay') return { kind: 'ok' };
   if (chosen === 'cancel') return { kind: 'cancel' };
   return { kind: 'fail', message: '模拟支付失败' };
-}
-
-function chooseSimulatedOutcome(): Promise<SimulatedOutcome> {
-  return new Promise((resolve) => {
-    wx.showActionSheet({
-      itemList: SIMULATED_CHOICES.map((c) => c.label),
-      success: (res) => resolve(SIMULATED_CHOICES[res.tapIndex]?.outcome ?? 'cancel'),
-      // Dismissing the sheet is the same as closing the real payment sheet.
-      fail: () => resolve('cancel'),
-    });
-  });
 }

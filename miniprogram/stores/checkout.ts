@@ -169,12 +169,19 @@ export class CheckoutStore {
   /** PAYJS: the jump, from a tap on the paying page. */
   async jumpToPayjs(): Promise<void> {
     if (!this.payjs) return;
+    let simulatedReturn: PayjsReturnHint | null;
     try {
-      await jumpToPayjs(this.payjs);
+      simulatedReturn = await jumpToPayjs(this.payjs);
     } catch (err) {
       return this.set({ errorMessage: `无法打开 PAYJS：${errorMessage(err)}` });
     }
-    this.set({ payjsJumped: true, payjsHint: null });
+    this.set({ payjsJumped: true, payjsHint: null, errorMessage: '' });
+    if (simulatedReturn) {
+      // Local mode: back from the emulator with no page hide/show, so do what App.onShow and the
+      // paying page's onShow would do on a real return.
+      this.recordPayjsReturn(simulatedReturn);
+      this.onPayingPageShow();
+    }
   }
 
   /** App.onShow saw the return from PAYJS. A hint for when to ask, never proof of payment. */

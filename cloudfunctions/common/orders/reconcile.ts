@@ -1,6 +1,6 @@
-import { AppError, ProviderError } from '../errors';
+import { AppError, invalidArgument, ProviderError } from '../errors';
 import type { TradeReport } from '../payment/gateway';
-import { nextCheckDelayMs } from '../payjs/client';
+import { isPayjsOrderId, nextCheckDelayMs } from '../payjs/client';
 import type { OrderContext } from './context';
 import type { OrderDoc } from './model';
 import { closePendingOrder, settlePayment, type Merchant, type SettleOutcome } from './transitions';
@@ -39,7 +39,13 @@ async function askProvider(ctx: OrderContext, order: OrderDoc): Promise<TradeRep
   if (!order.payment) return undefined;
   if (order.payment.provider === 'payjs') {
     if (!ctx.payjs || !order.payjsOrderId) return undefined;
-    return ctx.payjs.check(order.payjsOrderId);
+    const report = await ctx.payjs.check(order.payjsOrderId);
+    if (report.outTradeNo === order.outTradeNo) return report;
+    // The client reported another order's PAYJS id: it says nothing about this order. Forget it, so
+    // the right id can still be reported (a kept wrong one would block every later check).
+    console.warn('[query] PAYJS order', order.payjsOrderId, 'belongs to', report.outTradeNo, 'not', order.outTradeNo);
+    await ctx.repo.updateIf(order._id, 'PENDING', { payjsOrderId: ctx.db.command.remove() as string }, { payjsOrderId: order.payjsOrderId });
+    return undefined;
   }
   if (!ctx.wxpay) return undefined;
   return ctx.wxpay.query(order.outTradeNo);
@@ -58,6 +64,9 @@ async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: Trade
 async function maybeQuery(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   const now = ctx.now();
   if (!order.payment || now < (order.nextQueryAt ?? 0)) return order;
+  // PAYJS is asked by its own order id only: until one is known there is nothing to ask, and the
+  // back-off schedule is kept for the checks that can happen.
+  if (order.payment.provider === 'payjs' && !order.payjsOrderId) return order;
   const count = order.queryCount ?? 0;
   const claimed = await ctx.repo.updateIf(order._id, 'PENDING', { nextQueryAt: now + nextQueryDelayMs(order), queryCount: count + 1 }, { queryCount: count });
   if (!claimed) return (await ctx.repo.get(order._id)) ?? order;
@@ -97,9 +106,12 @@ export async function reconcile(ctx: OrderContext, order: OrderDoc, opts: { quer
 
 /** Records the PAYJS order id the client reported on return (only used to know whom to ask). */
 export async function rememberPayjsOrderId(ctx: OrderContext, order: OrderDoc, payjsOrderId: string): Promise<OrderDoc> {
+  if (!isPayjsOrderId(payjsOrderId)) throw invalidArgument('payjsOrderId must be 1–32 letters, digits, _ or -.');
   if (order.payMethod !== 'payjs' || order.payjsOrderId || order.status !== 'PENDING') return order;
-  // Ask soon: the client says it came back from paying.
-  const patch = { payjsOrderId, nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) };
+  // Ask soon: the client says it came back from paying. Only before the first check, though: a
+  // client that keeps reporting ids (a dropped wrong one, then another) must not outrun the back-off.
+  const first = (order.queryCount ?? 0) === 0;
+  const patch = first ? { payjsOrderId, nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) } : { payjsOrderId };
   await ctx.repo.updateIf(order._id, 'PENDING', patch, { payjsOrderId: ctx.db.command.exists(false) });
   return (await ctx.repo.get(order._id)) ?? order;
 }

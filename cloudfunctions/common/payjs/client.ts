@@ -20,7 +20,16 @@ export function nextCheckDelayMs(attempt: number): number {
   return CHECK_DELAYS_MS[attempt] ?? CHECK_DELAY_CAP_MS;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+/**
+ * A check runs inside queryOrder, and a cloud function stops after 3 s unless configured otherwise
+ * (云函数 timeout, default 3 s): give up well before that, so the caller still gets the order as known.
+ */
+const DEFAULT_TIMEOUT_MS = 2_000;
+
+/** The shape of a PAYJS order id as this client accepts it (the id may come from the client's hint). */
+export function isPayjsOrderId(id: unknown): id is string {
+  return typeof id === 'string' && /^[0-9A-Za-z_-]{1,32}$/.test(id);
+}
 
 /** Order query by PAYJS order id. One request per call: no retry loop, the caller rate-limits. */
 export class PayjsClient {
@@ -35,7 +44,7 @@ export class PayjsClient {
 
   async check(payjsOrderId: string): Promise<PayjsTradeReport> {
     // The id comes from the PAYJS mini-program's return hint, i.e. from the client: check its shape.
-    if (typeof payjsOrderId !== 'string' || !/^[0-9A-Za-z_-]{1,32}$/.test(payjsOrderId)) {
+    if (!isPayjsOrderId(payjsOrderId)) {
       throw invalidArgument('payjsOrderId must be 1–32 letters, digits, _ or -.');
     }
     const params = { payjs_order_id: payjsOrderId };
