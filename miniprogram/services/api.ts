@@ -47,6 +47,8 @@ export async function call<A extends CheckoutAction>(event: EventOf<A>): Promise
   if (raw.ok) return raw.data as CheckoutData[A];
   const code = typeof raw.error?.code === 'string' ? (raw.error.code as ErrorCode) : 'INTERNAL';
   const message = typeof raw.error?.message === 'string' ? raw.error.message : '服务异常';
+  // The server's message is for developers (it names fields and variables); pages show userText().
+  console.warn(`[checkout] ${event.action} → ${code}: ${message}`);
   throw new ApiError(code, message);
 }
 
@@ -56,8 +58,23 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** What the payer is told for each server error code (the server's own message stays in the log). */
+const USER_TEXT: Record<ErrorCode, string> = {
+  INVALID_ARGUMENT: '请求有误，请返回重试',
+  NOT_FOUND: '订单或商品不存在',
+  OUT_OF_STOCK: '库存不足，请调整购物车后再试',
+  ORDER_CLOSED: '订单已关闭，请重新下单',
+  ALREADY_PAID: '订单已支付',
+  METHOD_MISMATCH: '该订单已使用其他支付方式，请用原方式支付或取消订单',
+  METHOD_UNAVAILABLE: '暂不支持该支付方式',
+  PROVIDER_ERROR: '支付服务暂时不可用，请稍后重试',
+  UNAUTHENTICATED: '请在微信中打开小程序后重试',
+  CONFIG_ERROR: '商户支付配置有误，请联系商家',
+  INTERNAL: '服务异常，请稍后重试',
+};
+
 /** A message a page can show for any failure. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
+  if (err instanceof ApiError) return err.code === 'NETWORK' ? err.message : USER_TEXT[err.code] ?? USER_TEXT.INTERNAL;
   return `出错了：${describe(err)}`;
 }

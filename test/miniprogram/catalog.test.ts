@@ -52,11 +52,11 @@ test('shows the empty state', async () => {
 test('shows the error state and retries', async () => {
   let calls = 0;
   const comp = render(
-    new FakeTransport().on('listProducts', () => (++calls === 1 ? fail('INTERNAL', '服务繁忙') : ok({ products }))),
+    new FakeTransport().on('listProducts', () => (++calls === 1 ? fail('INTERNAL', 'database timeout') : ok({ products }))),
   );
   await settle();
   expect(comp.data.status).toBe('error');
-  expect(comp.dom!.textContent).toContain('服务繁忙');
+  expect(comp.dom!.textContent).toContain('服务异常，请稍后重试');
   comp.querySelector('#retry')!.dispatchEvent('tap');
   await settle();
   expect(comp.data.status).toBe('ready');

@@ -105,13 +105,13 @@ test('a failed payment is failed with its message', async () => {
   expect(s.errorMessage).toContain('余额不足');
 });
 
-test('a server error is failed with the server message', async () => {
-  const t = new FakeTransport().on('createOrder', () => fail('OUT_OF_STOCK', '绿茶库存不足'));
+test('a server error is failed with the text for its code (the server message is for developers)', async () => {
+  const t = new FakeTransport().on('createOrder', () => fail('OUT_OF_STOCK', 'Not enough stock for 绿茶.'));
   setTransport(t);
   const s = store();
   await s.submit(lines, 'wechat');
   expect(s.phase).toBe('failed');
-  expect(s.errorMessage).toBe('绿茶库存不足');
+  expect(s.errorMessage).toBe('库存不足，请调整购物车后再试');
   expect(s.order).toBeNull();
   expect(t.callsOf('pay')).toHaveLength(0);
 });
