@@ -7,6 +7,7 @@ import { formatPayjsTime } from '../../../cloudfunctions/common/payjs/time';
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
+import { applyPayerOutcome } from './payer';
 
 /**
  * PAYJS as the local host plays it: the PAYJS mini-program the shop jumps to (`jump`), the payer's
@@ -119,15 +120,8 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
   async function settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
     const payment = payments.get(id);
     if (!payment) throw new EmulatorRefusal(`no PAYJS order ${id}`, 404);
-    if (payment.status === 'PAID') throw new EmulatorRefusal(`PAYJS order ${id} is already paid`, 409);
-    payment.lastOutcome = outcome;
-    if (outcome === 'cancel') return payment;
-    if (outcome === 'fail') {
-      payment.status = 'FAILED';
-      return payment;
-    }
-    payment.status = 'PAID';
-    payment.paidAt = now();
+    const paidAt = applyPayerOutcome(payment, outcome, now());
+    if (paidAt === undefined) return payment;
     payment.transactionId = `42000${digits(23)}`;
     payment.openid = `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
     // Without a notify_url PAYJS has nowhere to send: the shop learns of the payment by check only.

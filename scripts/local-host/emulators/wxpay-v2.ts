@@ -6,6 +6,7 @@ import { parseXml, toXml } from '../../../cloudfunctions/common/wxpay/v2/xml';
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { type EmulatedPayment, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { applyPayerOutcome } from './payer';
 
 /**
  * WeChat Pay API v2 as the merchant sees it: /pay/unifiedorder, /pay/orderquery, /pay/closeorder
@@ -262,19 +263,9 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     const o = byId.get(id);
     if (!o) throw new EmulatorRefusal(`no WeChat Pay v2 payment ${id}`, 404);
     const p = o.payment;
-    if (p.status === 'PAID') throw new EmulatorRefusal('该订单已支付', 409);
-    if (p.status === 'CLOSED') throw new EmulatorRefusal('该订单已关闭', 409);
-    if (outcome !== 'cancel' && p.expiresAt !== undefined && now() > p.expiresAt) throw new EmulatorRefusal('订单已过期', 409);
-    p.lastOutcome = outcome;
-    if (outcome === 'cancel') return p;
-    if (outcome === 'fail') {
-      p.status = 'FAILED';
-      return p;
-    }
-    p.status = 'PAID';
-    // time_end has whole seconds: keep paidAt equal to what the notification states.
-    p.paidAt = Math.floor(now() / 1000) * 1000;
-    p.transactionId = `4200${toCompactBeijing(p.paidAt).slice(0, 8)}${randomDigits(16)}`;
+    const paidAt = applyPayerOutcome(p, outcome, now());
+    if (paidAt === undefined) return p;
+    p.transactionId = `4200${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(16)}`;
     p.openid ??= `o${randomToken(27)}`;
     await notifier.deliver(p, () => notification(o));
     return p;

@@ -7,6 +7,7 @@ import { parseRfc3339, toCompactBeijing, toRfc3339Beijing } from '../../../cloud
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { applyPayerOutcome } from './payer';
 
 /**
  * WeChat Pay API v3 as the merchant sees it: signed JSAPI/Native orders, query and close, signed answers,
@@ -285,18 +286,9 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const t = byId.get(id);
     if (!t) throw new EmulatorRefusal(`no WeChat Pay v3 payment ${id}`, 404);
     const p = t.payment;
-    if (p.status === 'PAID') throw new EmulatorRefusal('该订单已支付');
-    if (p.status === 'CLOSED') throw new EmulatorRefusal('该订单已关闭');
-    if (p.expiresAt !== undefined && now() >= p.expiresAt) throw new EmulatorRefusal('该订单已过期');
-    p.lastOutcome = outcome;
-    if (outcome === 'cancel') return p;
-    if (outcome === 'fail') {
-      p.status = 'FAILED';
-      return p;
-    }
-    p.status = 'PAID';
-    p.paidAt = now();
-    p.transactionId = `42000${toCompactBeijing(p.paidAt).slice(0, 8)}${randomDigits(15)}`;
+    const paidAt = applyPayerOutcome(p, outcome, now());
+    if (paidAt === undefined) return p;
+    p.transactionId = `42000${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(15)}`;
     // A scanned Native payment is made by whoever scanned: give them an openid.
     p.openid ??= `o${crypto.randomBytes(20).toString('base64url').slice(0, 27)}`;
     await opts.notifier.deliver(p, notification(t));
