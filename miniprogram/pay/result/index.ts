@@ -1,5 +1,6 @@
 /** Pay result and order detail: live status while confirming, pay again, cancel, PAYJS return. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
+import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
 
@@ -25,25 +26,10 @@ ComponentWithStore({
     actions: {},
   },
   methods: {
+    ...confirmingPageMethods,
+
     onLoad(query: Record<string, string | undefined>) {
       if (query.orderId) void checkout.open(query.orderId);
-    },
-
-    onShow() {
-      // Also the return from PAYJS: the store then starts asking the server.
-      checkout.onPayingPageShow();
-    },
-
-    onHide() {
-      checkout.stopPolling();
-    },
-
-    onUnload() {
-      checkout.stopPolling();
-    },
-
-    onRequery() {
-      void checkout.confirm();
     },
 
     async onPayAgain() {

@@ -1,6 +1,7 @@
 /** Scan-to-pay: draws the Native code_url as a QR code and polls while visible. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import drawQrcode from 'weapp-qrcode';
+import { confirmingPageMethods } from '../confirming-page';
 import { config } from '../../config';
 import { checkout, type CheckoutPhase } from '../../stores/checkout';
 
@@ -26,25 +27,11 @@ ComponentWithStore({
     },
   },
   methods: {
+    ...confirmingPageMethods,
+
     onReady() {
       // The legacy canvas can only be drawn once laid out; `_this` scopes the canvas id to this page.
       if (checkout.codeUrl) drawQrcode({ canvasId: QR_CANVAS_ID, _this: this, text: checkout.codeUrl, width: QR_SIZE, height: QR_SIZE });
-    },
-
-    onShow() {
-      checkout.onPayingPageShow();
-    },
-
-    onHide() {
-      checkout.stopPolling();
-    },
-
-    onUnload() {
-      checkout.stopPolling();
-    },
-
-    onRequery() {
-      void checkout.confirm();
     },
 
     onSimulateScan() {
