@@ -1,7 +1,8 @@
 import type * as http from 'node:http';
+import { toString as qrToString } from 'qrcode';
 import type { Fault, Faults } from './emulators/faults';
 import { EmulatorRefusal, type EmulatedPayment, type Emulator, type PayerOutcome, type ProviderName, type WxPayEmulator } from './emulators/types';
-import { HttpFailure, parseJson, sendJson } from './http-util';
+import { HttpFailure, parseJson, send, sendJson } from './http-util';
 
 /**
  * The payer's side and the sandbox's controls, as JSON routes under /sandbox/api: what a wallet, a
@@ -26,6 +27,17 @@ function objectBody(raw: Buffer): Record<string, unknown> {
   const body = parseJson(raw);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/** A code_url is about 50 characters; the bound keeps one request's rendering work small. */
+export const QR_MAX_TEXT = 512;
+
+/** GET qr.svg?text=…: the console shows a Native payment's code_url as a scannable QR code. */
+async function qrSvg(url: URL): Promise<string> {
+  const text = url.searchParams.get('text');
+  if (!text) throw new HttpFailure(400, 'text is required');
+  if (text.length > QR_MAX_TEXT) throw new HttpFailure(400, `text is longer than ${QR_MAX_TEXT} characters`);
+  return qrToString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
 }
 
 /** The WeChat Pay emulator (v3 or v2) that issued this prepay id / code_url. */
@@ -88,6 +100,9 @@ export class SandboxApi {
 
   async handle(method: string, url: URL, raw: Buffer, res: http.ServerResponse): Promise<void> {
     const parts = url.pathname.split('/').slice(3).map(decodeURIComponent);
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'qr.svg') {
+      return send(res, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-cache' }, await qrSvg(url));
+    }
     try {
       sendJson(res, 200, await this.route(method, parts, raw));
     } catch (err) {

@@ -1,0 +1,98 @@
+/** The console's loop: poll the sandbox state about once a second and update only what changed. */
+import { fetchState, settle } from './api.js';
+import { updateList } from './dom.js';
+import { clock } from './format.js';
+import { orderSignature, renderOrder } from './orders-view.js';
+import { paymentSignature, refreshRelativeTimes, renderPayment } from './payments-view.js';
+
+const POLL_MS = 1000;
+/** A poll that takes longer than this is abandoned, so one stuck request cannot stop the loop. */
+const POLL_TIMEOUT_MS = 5000;
+
+const $ = (id) => document.getElementById(id);
+const ui = { state: undefined, clockOffset: 0, busy: new Set(), errors: new Map(), timer: undefined, polling: false, pollAgain: false };
+
+const serverNow = () => Date.now() + ui.clockOffset;
+
+/** The status line is a live region: it changes only when the connection does, not on every poll. */
+function setConnection(ok, text) {
+  const el = $('connection');
+  el.className = ok ? 'live' : 'down';
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function render() {
+  if (!ui.state) return;
+  const { orders, payments } = ui.state;
+  const now = serverNow();
+  const orderByTradeNo = new Map(orders.map((o) => [o.outTradeNo, o]));
+  const ctxOf = (p) => ({
+    now,
+    order: orderByTradeNo.get(p.outTradeNo),
+    busy: ui.busy.has(p.id),
+    error: ui.errors.get(p.id),
+    onAction: act,
+    onDismiss: dismiss,
+  });
+  updateList($('payments'), payments, { key: (p) => p.id, signature: (p) => paymentSignature(p, ctxOf(p)), render: (p) => renderPayment(p, ctxOf(p)) });
+  updateList($('orders-body'), orders, { key: (o) => o._id, signature: orderSignature, render: (o) => renderOrder(o, now) });
+  const waiting = payments.filter((p) => p.status === 'WAITING').length;
+  $('payments-count').textContent = `${payments.length} · ${waiting} waiting`;
+  $('orders-count').textContent = String(orders.length);
+  $('payments-empty').hidden = payments.length > 0;
+  $('orders-empty').hidden = orders.length > 0;
+  refreshRelativeTimes(document.body, now);
+}
+
+async function poll() {
+  // One request at a time: a poll asked for meanwhile (e.g. right after a click) runs when this one ends.
+  if (ui.polling) {
+    ui.pollAgain = true;
+    return;
+  }
+  ui.polling = true;
+  clearTimeout(ui.timer);
+  try {
+    const state = await fetchState(AbortSignal.timeout(POLL_TIMEOUT_MS));
+    ui.clockOffset = state.now - Date.now();
+    ui.state = state;
+    setConnection(true, 'Live 实时 · updated every second');
+    $('updated').textContent = `last update ${clock(state.now)}`;
+  } catch (e) {
+    setConnection(false, `The local host does not answer (${e.message}). Is npm start still running? Retrying…`);
+  } finally {
+    ui.polling = false;
+  }
+  render();
+  if (ui.pollAgain) {
+    ui.pollAgain = false;
+    return poll();
+  }
+  // A hidden tab polls nothing; becoming visible polls at once (below).
+  if (!document.hidden) ui.timer = setTimeout(poll, POLL_MS);
+}
+
+async function act(id, outcome) {
+  ui.busy.add(id);
+  ui.errors.delete(id);
+  render();
+  try {
+    await settle(id, outcome);
+  } catch (e) {
+    ui.errors.set(id, e.message);
+  } finally {
+    ui.busy.delete(id);
+  }
+  render();
+  await poll();
+}
+
+function dismiss(id) {
+  ui.errors.delete(id);
+  render();
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) void poll();
+});
+void poll();

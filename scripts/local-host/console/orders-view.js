@@ -1,0 +1,29 @@
+/** One row of the orders table: an order as the checkout function stored it. */
+import { h } from './dom.js';
+import { clock, yuan } from './format.js';
+
+const STATUS = { PENDING: 'pending 待支付', PAID: 'paid 已支付', CLOSED: 'closed 已关闭', REFUNDED: 'refunded 已退款' };
+const METHODS = { wechat: 'WeChat Pay (JSAPI)', native: 'Scan-to-pay (Native)', payjs: 'PAYJS' };
+
+function outcome(o, now) {
+  if (o.status === 'PAID') return `paid 支付 ${clock(o.paidAt, now)}`;
+  if (o.status === 'CLOSED') return `${o.closeReason === 'EXPIRED' ? 'expired 已过期' : 'cancelled 已取消'} ${clock(o.closedAt, now)}`;
+  return `expires 过期 ${clock(o.expiresAt, now)}`;
+}
+
+export function renderOrder(o, now) {
+  const items = (o.items ?? []).map((i) => h('li', null, `${i.name} × ${i.quantity}`));
+  return h(
+    'tr',
+    { 'data-order': o._id, 'data-status': o.status },
+    h('td', null, h('code', null, o.outTradeNo), o._openid && h('div', { class: 'muted' }, `buyer ${o._openid}`)),
+    h('td', null, h('span', { class: `badge ${String(o.status).toLowerCase()}` }, STATUS[o.status] ?? o.status), h('div', { class: 'muted' }, o.payMethod ? METHODS[o.payMethod] ?? o.payMethod : '—')),
+    h('td', { class: 'amount' }, yuan(o.amountFen)),
+    h('td', null, h('ul', { class: 'items' }, items)),
+    h('td', null, h('div', null, `created 创建 ${clock(o.createdAt, now)}`), h('div', { class: 'muted' }, outcome(o, now))),
+  );
+}
+
+export function orderSignature(o) {
+  return JSON.stringify(o);
+}
