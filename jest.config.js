@@ -5,5 +5,6 @@ module.exports = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2020' } }] },
   transformIgnorePatterns: ['/node_modules/(?!(mobx-miniprogram|mobx-miniprogram-bindings)/)'],
   moduleNameMapper: { '^wx-server-sdk$': '<rootDir>/scripts/local-host/wx-server-sdk/index.ts' },
+  setupFiles: ['<rootDir>/test/setup/quiet-console.ts'],
   testTimeout: 20000,
 };

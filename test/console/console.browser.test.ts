@@ -21,7 +21,7 @@ const SCREENSHOT =
   process.env.UPDATE_SCREENSHOT || !fs.existsSync(README_SCREENSHOT) ? README_SCREENSHOT : path.join(os.tmpdir(), `sandbox-console-${process.pid}.png`);
 const hasChromium = fs.existsSync(CHROMIUM);
 
-if (!hasChromium && !process.env.CI) console.warn(`Skipping: ${MISSING}`);
+if (!hasChromium && !process.env.CI) process.stderr.write(`Skipping the sandbox console browser test: ${MISSING}\n`);
 
 interface FlakyProxy {
   url: string;

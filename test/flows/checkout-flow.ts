@@ -97,8 +97,12 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
       await waitForStatus(s, alice, order.orderId, 'PAID');
       const note = proxy.seen[seenBefore];
       const paidAt = (await s.order(order.orderId)).paidAt;
+      const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
       const answers = await Promise.all(Array.from({ length: 8 }, () => replay(`${s.url}/http/payNotify`, note)));
       for (const a of answers) expect(a.status).toBeLessThan(300);
+      const outcomes = log.mock.calls.map((c) => String(c[0])).filter((l) => l.includes(order.outTradeNo));
+      expect(outcomes).toHaveLength(8);
+      expect(outcomes.every((l) => l.endsWith(': DUPLICATE'))).toBe(true);
       expect((await s.order(order.orderId)).paidAt).toBe(paidAt);
     });
 
@@ -151,6 +155,17 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
           await expectUntouched(400, await send(forge(order, { mchid: '1999999999' })));
         });
       }
+
+      it('eight validly signed first deliveries at once: exactly one makes it PAID', async () => {
+        const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+        const n = forge(order);
+        const answers = await Promise.all(Array.from({ length: 8 }, () => send(n)));
+        for (const a of answers) expect(a.status).toBeLessThan(300);
+        const outcomes = log.mock.calls.map((c) => String(c[0])).filter((l) => l.includes(order.outTradeNo));
+        expect(outcomes.filter((l) => l.endsWith(': PAID'))).toHaveLength(1);
+        expect(outcomes.filter((l) => l.endsWith(': DUPLICATE'))).toHaveLength(7);
+        expect((await s.order(order.orderId)).status).toBe('PAID');
+      });
 
       it('control: the same forger with everything right makes it PAID', async () => {
         const a = await send(forge(order));
