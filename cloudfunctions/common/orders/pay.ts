@@ -1,6 +1,5 @@
-import type { PayData, PayMethod } from '../../../typings/checkout';
+import type { Order, PayData, PayMethod } from '../../../typings/checkout';
 import { AppError } from '../errors';
-import type { PrepayResult } from '../payment/gateway';
 import { buildPayjsJump } from '../payjs/jump';
 import { truncateUtf8 } from '../text';
 import type { OrderContext } from './context';
@@ -30,34 +29,52 @@ function assertPayable(order: OrderDoc): void {
   }
 }
 
-async function placeWxPayTrade(ctx: OrderContext, order: OrderDoc, method: 'wechat' | 'native', openid: string): Promise<PaymentAttempt> {
+/** A payment attempt to record on the order, and what the client gets for it. */
+interface Prepared {
+  attempt: PaymentAttempt;
+  handout(order: Order): PayData;
+}
+
+async function prepareWxPay(ctx: OrderContext, order: OrderDoc, method: 'wechat' | 'native', openid: string): Promise<Prepared> {
   const gateway = ctx.wxpay;
   const config = ctx.config.wxpay;
   if (!gateway || !config) throw new AppError('METHOD_UNAVAILABLE', 'WeChat Pay is not configured on this deployment.');
   const tradeType = method === 'wechat' ? 'JSAPI' : 'NATIVE';
   const now = ctx.now();
-  const prev = order.payment;
-  if (prev && prev.tradeType === tradeType && (prev.reusableUntil ?? 0) > now + REUSE_MARGIN_MS) return prev;
-  // Same out_trade_no and the same parameters as any earlier attempt: a safe re-place.
-  const result: PrepayResult = await gateway.prepay({
-    outTradeNo: order.outTradeNo,
-    description: describeOrder(order),
-    amountFen: order.amountFen,
-    expiresAt: order.expiresAt,
-    notifyUrl: config.notifyUrl,
-    tradeType,
-    openid: tradeType === 'JSAPI' ? openid : undefined,
-  });
-  const attempt: PaymentAttempt = {
-    provider: gateway.version === 'v3' ? 'wxpay-v3' : 'wxpay-v2',
-    tradeType,
-    signType: result.signType,
-    placedAt: now,
-    reusableUntil: now + PREPAY_VALID_MS,
-  };
-  if (result.tradeType === 'JSAPI') attempt.prepayId = result.prepayId;
-  else attempt.codeUrl = result.codeUrl;
-  return attempt;
+  let attempt = order.payment;
+  if (!attempt || attempt.tradeType !== tradeType || (attempt.reusableUntil ?? 0) <= now + REUSE_MARGIN_MS) {
+    // Same out_trade_no and the same parameters as any earlier attempt: a safe re-place.
+    const result = await gateway.prepay({
+      outTradeNo: order.outTradeNo,
+      description: describeOrder(order),
+      amountFen: order.amountFen,
+      expiresAt: order.expiresAt,
+      notifyUrl: config.notifyUrl,
+      tradeType,
+      openid: tradeType === 'JSAPI' ? openid : undefined,
+    });
+    attempt = {
+      provider: gateway.version === 'v3' ? 'wxpay-v3' : 'wxpay-v2',
+      tradeType,
+      signType: result.signType,
+      placedAt: now,
+      reusableUntil: now + PREPAY_VALID_MS,
+      ...(result.tradeType === 'JSAPI' ? { prepayId: result.prepayId } : { codeUrl: result.codeUrl }),
+    };
+  }
+  const { prepayId, codeUrl, signType = 'RSA' } = attempt;
+  if (method === 'native' && codeUrl) return { attempt, handout: (o) => ({ method, order: o, codeUrl }) };
+  // The second signing is made fresh for every hand-out (new timeStamp and nonceStr, same prepay_id).
+  if (method === 'wechat' && prepayId) return { attempt, handout: (o) => ({ method, order: o, payment: gateway.requestPaymentParams(prepayId, signType) }) };
+  throw new Error(`order ${order._id}: a ${tradeType} attempt without its prepay_id/code_url`);
+}
+
+function preparePayjs(ctx: OrderContext, order: OrderDoc): Prepared {
+  const config = ctx.config.payjs;
+  if (!config) throw new AppError('METHOD_UNAVAILABLE', 'PAYJS is not configured on this deployment.');
+  const payjs = buildPayjsJump(config, { outTradeNo: order.outTradeNo, amountFen: order.amountFen, description: describeOrder(order) });
+  const attempt: PaymentAttempt = order.payment ?? { provider: 'payjs', tradeType: 'PAYJS', placedAt: ctx.now() };
+  return { attempt, handout: (o) => ({ method: 'payjs', order: o, payjs }) };
 }
 
 /**
@@ -70,20 +87,10 @@ export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod,
   if (order.payMethod && order.payMethod !== method) {
     throw new AppError('METHOD_MISMATCH', `This order is being paid with ${order.payMethod}; pay with it, or cancel the order and order again.`);
   }
-  const now = ctx.now();
-  let payjsJump: ReturnType<typeof buildPayjsJump> | undefined;
-  let attempt: PaymentAttempt;
-  if (method === 'payjs') {
-    const config = ctx.config.payjs;
-    if (!config) throw new AppError('METHOD_UNAVAILABLE', 'PAYJS is not configured on this deployment.');
-    payjsJump = buildPayjsJump(config, { outTradeNo: order.outTradeNo, amountFen: order.amountFen, description: describeOrder(order) });
-    attempt = order.payment ?? { provider: 'payjs', tradeType: 'PAYJS', placedAt: now };
-  } else {
-    attempt = await placeWxPayTrade(ctx, order, method, openid);
-  }
+  const { attempt, handout } = method === 'payjs' ? preparePayjs(ctx, order) : await prepareWxPay(ctx, order, method, openid);
 
   const patch: Partial<OrderDoc> = { payMethod: method, payment: attempt };
-  if (!order.payment) patch.nextQueryAt = now + FIRST_QUERY_AFTER_MS;
+  if (!order.payment) patch.nextQueryAt = ctx.now() + FIRST_QUERY_AFTER_MS;
   const unchanged = order.payMethod === method && attempt === order.payment;
   if (!unchanged && !(await ctx.repo.updateIf(order._id, 'PENDING', patch, { payMethod: order.payMethod ?? ctx.db.command.exists(false) }))) {
     // Closed, paid or given another method meanwhile: answer from what it is now.
@@ -91,8 +98,5 @@ export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod,
     if (current) assertPayable(current);
     throw new AppError('METHOD_MISMATCH', `This order is being paid with ${current?.payMethod}; pay with it, or cancel the order.`);
   }
-  const updated = toOrder({ ...order, ...patch });
-  if (method === 'payjs') return { method, order: updated, payjs: payjsJump! };
-  if (method === 'native') return { method, order: updated, codeUrl: attempt.codeUrl! };
-  return { method, order: updated, payment: ctx.wxpay!.requestPaymentParams(attempt.prepayId!, attempt.signType ?? 'RSA') };
+  return handout(toOrder({ ...order, ...patch }));
 }
