@@ -167,6 +167,15 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
         expect((await s.order(order.orderId)).status).toBe('PAID');
       });
 
+      it('a payment reported for an order we closed is acknowledged, left CLOSED and flagged for refund', async () => {
+        await s.ok(alice, { action: 'cancelOrder', orderId: order.orderId });
+        const a = await send(forge(order));
+        expect(a.status).toBeLessThan(300);
+        const doc = await s.order(order.orderId);
+        expect(doc.status).toBe('CLOSED');
+        expect(doc.paidAfterClose).toMatchObject({ amountFen: order.amountFen });
+      });
+
       it('control: the same forger with everything right makes it PAID', async () => {
         const a = await send(forge(order));
         expect(a.status).toBeLessThan(300);
@@ -263,6 +272,13 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
       // A caller cannot trigger it: with an identity the event is an ordinary (invalid) request.
       const r = await s.call(alice, { Type: 'Timer' });
       expect(r.ok ? null : r.error.code).toBe('INVALID_ARGUMENT');
+    });
+
+    it('listOrders closes the expired orders it shows', async () => {
+      const order = await newOrder(bob, 1, 'sku-gift-card');
+      jest.spyOn(Date, 'now').mockReturnValue(order.expiresAt + 1);
+      const { orders } = await s.ok(bob, { action: 'listOrders' });
+      expect(orders.find((o) => o.orderId === order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
     });
 
     it('out of stock writes nothing, and gives back lines already taken', async () => {
