@@ -6,44 +6,15 @@
  * the jump's sign and sends the real notification. Only the "模拟支付" sheet is scripted.
  */
 import { until } from '../miniprogram/setup';
-import * as http from 'node:http';
 import { setTransport } from '../../miniprogram/services/api';
 import { httpTransport } from '../../miniprogram/services/http-transport';
 import { config } from '../../miniprogram/config';
 import { CheckoutStore } from '../../miniprogram/stores/checkout';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
+import { installHttpRequest } from '../miniprogram-flow/harness';
 
 type AnyFn = (...args: never[]) => unknown;
 const wxStub = (globalThis as unknown as { wx: Record<string, AnyFn> }).wx;
-
-interface WxRequest {
-  url: string;
-  method?: string;
-  data?: unknown;
-  header?: Record<string, string>;
-  success(res: { statusCode: number; data: unknown }): void;
-  fail(err: { errMsg: string }): void;
-}
-
-/** wx.request over node:http, JSON in and out, as the WeChat client does with dataType 'json'. */
-function realRequest(o: WxRequest): void {
-  const req = http.request(o.url, { method: o.method ?? 'GET', headers: o.header }, (res) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let data: unknown = text;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        /* not JSON: passed on as text */
-      }
-      o.success({ statusCode: res.statusCode ?? 0, data });
-    });
-  });
-  req.on('error', (e) => o.fail({ errMsg: `request:fail ${e.message}` }));
-  req.end(o.data === undefined ? undefined : JSON.stringify(o.data));
-}
 
 const choose = (tapIndex: number) => {
   wxStub.showActionSheet = ((o: { success(r: unknown): void }) => o.success({ tapIndex })) as unknown as AnyFn;
@@ -56,7 +27,7 @@ beforeAll(async () => {
   s = await startTestSandbox();
   config.mode = 'local';
   config.localBaseUrl = s.url;
-  wxStub.request = realRequest as unknown as AnyFn;
+  installHttpRequest();
   wxStub.navigateToMiniProgram = (() => {
     throw new Error('local mode must not call navigateToMiniProgram');
   }) as unknown as AnyFn;

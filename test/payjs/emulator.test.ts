@@ -6,7 +6,9 @@ import { payjsAck, payjsReject, readPayjsNotification } from '../../cloudfunctio
 import { Notifier } from '../../scripts/local-host/emulators/notifier';
 import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS, type PayjsEmulator } from '../../scripts/local-host/emulators/payjs';
 import { EmulatorRefusal, type EmuRequest } from '../../scripts/local-host/emulators/types';
-import { referenceSign, serveNotifyEndpoint, waitFor, type ReceivedNotification } from './helpers';
+import type { HttpRequestLike as ReceivedNotification } from '../../cloudfunctions/common/payment/gateway';
+import { until as waitFor } from '../helpers/loopback';
+import { referenceSign, serveNotifyEndpoint } from './helpers';
 
 const MCHID = '1230000109';
 const KEY = randomBytes(16).toString('hex');

@@ -8,7 +8,8 @@ import { Faults } from '../../scripts/local-host/emulators/faults';
 import { EmulatorRefusal } from '../../scripts/local-host/emulators/types';
 import { createWxPayV3Emulator, type WxPayV3Emulator } from '../../scripts/local-host/emulators/wxpay-v3';
 import { makeV3Keys } from '../helpers/wxpay-keys';
-import { serveEmulator, serveNotify, testNotifier, until, type Loopback } from './loopback';
+import { serveEmulator, serveNotify, until, type Served as Loopback } from '../helpers/loopback';
+import { testNotifier } from './loopback';
 
 const keys = makeV3Keys();
 const notifier = testNotifier();
@@ -68,7 +69,7 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   emulator = emulatorFor();
-  api = await serveEmulator(emulator, PREFIX);
+  api = await serveEmulator((r) => emulator.handle(r), PREFIX);
   gateway = new WxPayV3Gateway(keys.config(api.url + PREFIX), { retry: noDelay, timeoutMs: 2000 });
 });
 
@@ -186,7 +187,7 @@ describe('retries and forged answers', () => {
   it('works when WeChat Pay signs with the platform certificate instead of the public key', async () => {
     await api.close();
     emulator = emulatorFor('certificate');
-    api = await serveEmulator(emulator, PREFIX);
+    api = await serveEmulator((r) => emulator.handle(r), PREFIX);
     gateway = new WxPayV3Gateway(keys.config(api.url + PREFIX), { retry: noDelay });
     const req = order();
     await gateway.prepay(req);
