@@ -14,8 +14,7 @@ import {
   installNavigation,
   installRecordingCanvas,
   loadPage,
-  openPage,
-  type OpenPage,
+  pageTracker,
   orderIdOf,
   reachPhase,
   scanCanvas,
@@ -34,7 +33,7 @@ let nav: { urls: string[] };
 let openid = '';
 let serial = 0;
 const ids = { cart: '', result: '', scan: '' };
-const opened: OpenPage[] = [];
+const pages = pageTracker();
 
 beforeAll(async () => {
   s = await startTestSandbox({ WXPAY_API_VERSION: 'v3' });
@@ -58,16 +57,12 @@ beforeEach(() => {
   nav = installNavigation();
 });
 afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
+  pages.closeAll();
   checkout.reset();
   jest.restoreAllMocks();
 });
 
-function open(id: string, query?: Record<string, string>) {
-  const p = openPage(id, query);
-  opened.push(p);
-  return p;
-}
+const open = pages.open;
 
 /** Cart → 提交订单 → the page it navigates to; returns the order id and the cart page. */
 async function submitCart(units: Record<string, number>, method?: 'native') {

@@ -184,6 +184,21 @@ export function openPage(id: string, query?: Record<string, string>): OpenPage {
   };
 }
 
+/** Opens pages like openPage and closes every one of them in closeAll (call it in afterEach). */
+export function pageTracker(): { open(id: string, query?: Record<string, string>): OpenPage; closeAll(): void } {
+  const opened: OpenPage[] = [];
+  return {
+    open(id, query) {
+      const p = openPage(id, query);
+      opened.push(p);
+      return p;
+    },
+    closeAll() {
+      for (const p of opened.splice(0)) p.close();
+    },
+  };
+}
+
 /** The orderId of a `/pay/result/index?orderId=…` navigation. */
 export function orderIdOf(url: string): string {
   const m = /^\/pay\/result\/index\?orderId=([^&]+)$/.exec(url);

@@ -13,12 +13,11 @@ import {
   installNavigation,
   installRecordingCanvas,
   loadPage,
-  openPage,
+  pageTracker,
   orderIdOf,
   reachPhase,
   settle,
   until,
-  type OpenPage,
 } from './harness';
 import { getAppOptions } from '../miniprogram/setup';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
@@ -32,7 +31,7 @@ let requests: { urls: string[] };
 let nav: { urls: string[] };
 let serial = 0;
 const ids = { cart: '', result: '', scan: '' };
-const opened: OpenPage[] = [];
+const pages = pageTracker();
 
 beforeAll(async () => {
   s = await startTestSandbox({ WXPAY_API_VERSION: 'v3' });
@@ -58,15 +57,11 @@ beforeEach(() => {
   nav = installNavigation();
 });
 afterEach(() => {
-  for (const p of opened.splice(0)) p.close();
+  pages.closeAll();
   checkout.reset();
 });
 
-function open(id: string, query?: Record<string, string>) {
-  const p = openPage(id, query);
-  opened.push(p);
-  return p;
-}
+const open = pages.open;
 
 async function submitCart(units: Record<string, number>, method?: 'native') {
   await fillCart(s, config.localOpenId, units);
