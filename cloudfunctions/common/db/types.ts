@@ -52,6 +52,8 @@ export interface Command {
   nin(v: unknown[]): unknown;
   exists(v: boolean): unknown;
   inc(n: number): unknown;
+  /** Replaces a field's value as a whole (a plain object in an update is merged into the stored one). */
+  set(v: unknown): unknown;
   remove(): unknown;
 }
 

@@ -89,10 +89,13 @@ export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod,
   }
   const { attempt, handout } = method === 'payjs' ? preparePayjs(ctx, order) : await prepareWxPay(ctx, order, method, openid);
 
+  const _ = ctx.db.command;
   const patch: Partial<OrderDoc> = { payMethod: method, payment: attempt };
   if (!order.payment) patch.nextQueryAt = ctx.now() + FIRST_QUERY_AFTER_MS;
   const unchanged = order.payMethod === method && attempt === order.payment;
-  if (!unchanged && !(await ctx.repo.updateIf(order._id, 'PENDING', patch, { payMethod: order.payMethod ?? ctx.db.command.exists(false) }))) {
+  // _.set: a new attempt replaces the old one whole (a plain object would be merged into it).
+  const write = { ...patch, payment: _.set(attempt) } as unknown as Partial<OrderDoc>;
+  if (!unchanged && !(await ctx.repo.updateIf(order._id, 'PENDING', write, { payMethod: order.payMethod ?? _.exists(false) }))) {
     // Closed, paid or given another method meanwhile: answer from what it is now.
     const current = await ctx.repo.get(order._id);
     if (current) assertPayable(current);
