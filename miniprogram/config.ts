@@ -1,3 +1,5 @@
+import type { PayMethod } from '../typings/checkout';
+
 /**
  * Client configuration. Nothing confidential belongs here: everything in miniprogram/ ships to every user
  * (CI greps this folder for key material). Payment keys live only in the cloud function's environment.
@@ -11,6 +13,8 @@ export interface ClientConfig {
   localBaseUrl: string;
   /** The fixed identity the local host accepts in place of WeChat's OPENID. */
   localOpenId: string;
+  /** The payment methods the cart offers: keep those your deployment configures (see README). */
+  payMethods: PayMethod[];
 }
 
 export const config: ClientConfig = {
@@ -18,4 +22,6 @@ export const config: ClientConfig = {
   cloudEnv: 'your-cloud-env-id',
   localBaseUrl: 'http://127.0.0.1:8787',
   localOpenId: 'local-openid-0001',
+  // PAYJS admits no new merchants ("仅供测试使用"): remove 'payjs' unless you already have it.
+  payMethods: ['wechat', 'native', 'payjs'],
 };

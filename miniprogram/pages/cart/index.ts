@@ -1,5 +1,6 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import type { PayMethod } from '../../../typings/checkout';
+import { config } from '../../config';
 import { cart, type CartItem } from '../../stores/cart';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
@@ -24,11 +25,12 @@ function toLine(item: CartItem): LineView {
   };
 }
 
-const METHODS: ReadonlyArray<{ value: PayMethod; label: string }> = [
-  { value: 'wechat', label: '微信支付' },
-  { value: 'native', label: '扫码支付（二维码）' },
-  { value: 'payjs', label: 'PAYJS（测试）' },
-];
+const LABELS: Record<PayMethod, string> = {
+  wechat: '微信支付',
+  native: '扫码支付（二维码）',
+  payjs: 'PAYJS（测试）',
+};
+const METHODS = config.payMethods.map((value) => ({ value, label: LABELS[value] }));
 
 type IndexEvent = WechatMiniprogram.TouchEvent<Record<string, never>, Record<string, never>, { index: number }>;
 
@@ -36,7 +38,7 @@ ComponentWithStore({
   data: {
     lines: [] as LineView[],
     totalText: '0.00',
-    method: 'wechat' as PayMethod,
+    method: METHODS[0].value,
     methods: METHODS,
   },
   storeBindings: { store: checkout, fields: { busy: 'busy' }, actions: {} },
