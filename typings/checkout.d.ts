@@ -20,6 +20,8 @@ export type ErrorCode =
   /** No such product or order (for this user). */
   | 'NOT_FOUND'
   | 'OUT_OF_STOCK'
+  /** The caller already has the maximum number of unpaid orders: pay or cancel one first. */
+  | 'TOO_MANY_PENDING_ORDERS'
   /** The order is closed (cancelled or expired) and can no longer be paid. */
   | 'ORDER_CLOSED'
   | 'ALREADY_PAID'

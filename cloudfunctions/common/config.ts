@@ -50,6 +50,8 @@ export interface Config {
   /** Undefined when PAYJS is not configured (no PAYJS_MCHID). */
   payjs?: PayjsConfig;
   orderTtlSeconds: number;
+  /** Unpaid orders one user may hold at once (each holds stock until it expires). */
+  maxPendingOrders: number;
 }
 
 export class ConfigError extends AppError {
@@ -205,7 +207,11 @@ export function loadConfig(env: Env = process.env, baseDir: string = process.cwd
   if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 60 || Number(ttlRaw) > 7 * 86400) {
     throw new ConfigError('ORDER_TTL_SECONDS', `must be a whole number of seconds from 60 to 604800, not ${JSON.stringify(ttlRaw)}.`);
   }
-  const config: Config = { wxpay: wxpayFrom(env, baseDir), payjs: payjsFrom(env), orderTtlSeconds: Number(ttlRaw) };
+  const pendingRaw = get(env, 'MAX_PENDING_ORDERS') ?? '10';
+  if (!/^\d+$/.test(pendingRaw) || Number(pendingRaw) < 1 || Number(pendingRaw) > 1000) {
+    throw new ConfigError('MAX_PENDING_ORDERS', `must be a whole number from 1 to 1000, not ${JSON.stringify(pendingRaw)}.`);
+  }
+  const config: Config = { wxpay: wxpayFrom(env, baseDir), payjs: payjsFrom(env), orderTtlSeconds: Number(ttlRaw), maxPendingOrders: Number(pendingRaw) };
   if (!config.wxpay && !config.payjs) {
     throw new ConfigError('WXPAY_MCHID', 'is not set (nor PAYJS_MCHID): configure WeChat Pay or PAYJS (see README, "Configuration").');
   }

@@ -63,6 +63,7 @@ const USER_TEXT: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: '请求有误，请返回重试',
   NOT_FOUND: '订单或商品不存在',
   OUT_OF_STOCK: '库存不足，请调整购物车后再试',
+  TOO_MANY_PENDING_ORDERS: '待支付订单过多，请先支付或取消已有订单',
   ORDER_CLOSED: '订单已关闭，请重新下单',
   ALREADY_PAID: '订单已支付',
   METHOD_MISMATCH: '该订单已使用其他支付方式，请用原方式支付或取消订单',

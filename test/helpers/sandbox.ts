@@ -48,12 +48,16 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 /**
  * The local host in this process, with the cloud functions loaded from src/ (jest maps wx-server-sdk to
  * the stand-in). `env` is applied to process.env before the functions read it; one sandbox per test file.
+ * `at` runs it on a SANDBOX_DIR the caller owns (kept on close, so a second start finds the first one's
+ * state); a restart also passes the first one's port, since the loaded functions keep the configuration
+ * of the first start, port included.
  */
-export async function startTestSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-'));
-  Object.assign(process.env, env);
+export async function startTestSandbox(env: Record<string, string> = {}, at?: { dir: string; port?: number }): Promise<TestSandbox> {
+  const dir = at?.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-'));
+  // Flow tests place many orders as one user; the cap on unpaid orders has its own test.
+  Object.assign(process.env, { MAX_PENDING_ORDERS: '1000', ...env });
   const s = await startSandbox({
-    port: 0,
+    port: at?.port ?? 0,
     sandboxDir: dir,
     rootDir: ROOT,
     redeliveryScale: 1000,
@@ -79,7 +83,7 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     order: async (orderId) => (await s.db.collection('orders').doc(orderId).get()).data,
     close: async () => {
       await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!at) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -6,7 +6,7 @@ import { createOrder } from '../../common/orders/create';
 import { toOrder, type OrderDoc } from '../../common/orders/model';
 import { pay } from '../../common/orders/pay';
 import { cancel, reconcile, rememberPayjsOrderId } from '../../common/orders/reconcile';
-import { sweepExpiredOrders } from '../../common/orders/sweep';
+import { sweepExpiredOrders, type SweepResult } from '../../common/orders/sweep';
 import { parseEvent } from './validate';
 
 const LIST_LIMIT = 50;
@@ -73,11 +73,11 @@ export function isTimerEvent(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as { Type?: unknown }).Type === 'Timer';
 }
 
-export async function handleTimer(ctx: OrderContext | AppError): Promise<Result<{ closed: number; paid: number }>> {
+export async function handleTimer(ctx: OrderContext | AppError): Promise<Result<SweepResult>> {
   if (ctx instanceof AppError) return { ok: false, error: toApiError(ctx) };
   try {
     const data = await sweepExpiredOrders(ctx);
-    if (data.closed || data.paid) console.log('[timer] expired orders', data);
+    if (data.closed || data.paid || data.failed) console.log('[timer] expired orders', data);
     return { ok: true, data };
   } catch (err) {
     console.error('[timer] sweep failed', err);

@@ -12,6 +12,7 @@ const METHODS: readonly PayMethod[] = ['wechat', 'native', 'payjs'];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 99;
+export const MAX_UNITS = 200;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,9 +42,12 @@ function cartLines(v: unknown): CartLine[] {
     }
     merged.set(skuId, (merged.get(skuId) ?? 0) + q);
   });
+  let units = 0;
   for (const [skuId, q] of merged) {
     if (q > MAX_QUANTITY) throw invalidArgument(`The quantity of ${skuId} adds up to ${q}; at most ${MAX_QUANTITY}.`);
+    units += q;
   }
+  if (units > MAX_UNITS) throw invalidArgument(`An order may hold at most ${MAX_UNITS} units (this one has ${units}).`);
   return [...merged].map(([skuId, quantity]) => ({ skuId, quantity }));
 }
 

@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { releaseStock, reserveStock } from '../stock';
 import type { OrderContext } from './context';
 import { newOrderId, newOutTradeNo } from './ids';
-import type { OrderDoc } from './model';
+import { ORDERS, type OrderDoc } from './model';
 
 /** The largest order total accepted (¥1,000,000): far below where integer fen could lose precision. */
 export const MAX_ORDER_FEN = 100_000_000;
@@ -31,6 +31,12 @@ export async function createOrder(ctx: OrderContext, openid: string, lines: Cart
   if (requestId !== undefined) {
     const existing = await ctx.repo.getOwned(orderId, openid);
     if (existing) return existing;
+  }
+  // Every unpaid order holds stock: without a cap one user could keep the shop sold out.
+  const _ = ctx.db.command;
+  const { total: pending } = await ctx.db.collection(ORDERS).where({ _openid: openid, status: 'PENDING', expiresAt: _.gt(ctx.now()) }).count();
+  if (pending >= ctx.config.maxPendingOrders) {
+    throw new AppError('TOO_MANY_PENDING_ORDERS', `You have ${pending} unpaid orders; pay or cancel one before ordering again.`);
   }
   const products = await loadProducts(ctx.db, lines.map((l) => l.skuId));
   const { items, amountFen } = priceItems(lines, products);
@@ -61,9 +67,11 @@ export async function createOrder(ctx: OrderContext, openid: string, lines: Cart
     throw err;
   }
   if (inserted) return doc;
+  const winner = await ctx.repo.getOwned(orderId, openid);
+  // Our own insert, reported as failed after it landed: the reservation is this order's.
+  if (winner?.outTradeNo === doc.outTradeNo) return winner;
   // A concurrent retry with the same requestId won the insert: give our reservation back.
   await releaseStock(ctx.db, lines);
-  const winner = await ctx.repo.getOwned(orderId, openid);
   if (!winner) throw new AppError('INVALID_ARGUMENT', 'requestId is already used by another order.');
   return winner;
 }

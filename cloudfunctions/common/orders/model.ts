@@ -41,8 +41,8 @@ export interface OrderDoc {
   paidVia?: 'notify' | 'query';
   closedAt?: number;
   closeReason?: CloseReason;
-  /** Set once, by whoever gave the stock back: makes the release happen exactly once. */
-  stockReleased?: boolean;
+  /** false while PENDING; 'pending' from closing until the stock is back; then true. */
+  stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
 }

@@ -2,27 +2,44 @@ import type { OrderContext } from './context';
 import { ORDERS, type OrderDoc } from './model';
 import { reconcile } from './reconcile';
 
-/** Orders closed per sweep: one timer run stays well inside the function's time limit. */
+/** Orders looked at per sweep. */
 export const SWEEP_BATCH = 50;
+/** Stop starting new orders after this long, well inside the function's timeout. */
+export const SWEEP_BUDGET_MS = 30_000;
+
+export interface SweepResult {
+  closed: number;
+  paid: number;
+  failed: number;
+  /** Orders whose stock release was interrupted (see closePendingOrder): release by hand. */
+  stockPending: string[];
+}
 
 /**
  * Closes PENDING orders past their expiry (asking the provider first, releasing their stock), so an
  * abandoned checkout never holds stock for good. Run by the checkout function's timer trigger.
  */
-export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH): Promise<{ closed: number; paid: number }> {
+export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH): Promise<SweepResult> {
   const _ = ctx.db.command;
-  const { data } = await ctx.db
-    .collection(ORDERS)
-    .where({ status: 'PENDING', expiresAt: _.lte(ctx.now()) })
-    .orderBy('expiresAt', 'asc')
-    .limit(limit)
-    .get();
-  let closed = 0;
-  let paid = 0;
+  const started = ctx.now();
+  const orders = ctx.db.collection(ORDERS);
+  const { data } = await orders.where({ status: 'PENDING', expiresAt: _.lte(started) }).orderBy('expiresAt', 'asc').limit(limit).get();
+  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [] };
   for (const doc of data as unknown as OrderDoc[]) {
-    const after = await reconcile(ctx, doc, { query: false });
-    if (after.status === 'CLOSED') closed++;
-    else if (after.status === 'PAID') paid++;
+    if (ctx.now() - started > SWEEP_BUDGET_MS) break;
+    try {
+      const after = await reconcile(ctx, doc, { query: false });
+      if (after.status === 'CLOSED') result.closed++;
+      else if (after.status === 'PAID') result.paid++;
+    } catch (err) {
+      // One order the provider or database chokes on must not stop the others (it is retried next run).
+      result.failed++;
+      console.error('[sweep] could not close', doc.outTradeNo, err);
+    }
   }
-  return { closed, paid };
+  // Releases interrupted a while ago (a crash between closing and giving stock back).
+  const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
+  result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
+  if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);
+  return result;
 }

@@ -64,7 +64,10 @@ export async function settlePayment(
   const current = (await repo.get(order._id)) ?? order;
   if (current.status === 'CLOSED') {
     if (!current.paidAfterClose) {
-      const flag = { at: now, transactionId: report.transactionId, amountFen: report.amountFen };
+      // No undefined values: the database refuses them.
+      const flag: NonNullable<OrderDoc['paidAfterClose']> = { at: now };
+      if (report.transactionId) flag.transactionId = report.transactionId;
+      if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
       await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
     }
@@ -75,10 +78,14 @@ export async function settlePayment(
 
 /**
  * PENDING → CLOSED, and the order's stock goes back to the catalog. The release belongs to whoever
- * wins the transition, so it happens at most once; false when the order was no longer PENDING.
+ * wins the transition, so it is never done twice; false when the order was no longer PENDING. Without
+ * a transaction a crash between the two writes could still lose the release: the order then stays
+ * marked `stockReleased: 'pending'`, which the sweep reports.
  */
 export async function closePendingOrder(db: Database, repo: OrderRepository, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
-  const won = await repo.updateIf(order._id, 'PENDING', { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true });
-  if (won) await releaseStock(db, order.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity })));
-  return won;
+  const won = await repo.updateIf(order._id, 'PENDING', { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: 'pending' });
+  if (!won) return false;
+  await releaseStock(db, order.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity })));
+  await repo.updateIf(order._id, 'CLOSED', { stockReleased: true });
+  return true;
 }
