@@ -204,8 +204,9 @@ function payjsFrom(env: Env): PayjsConfig | undefined {
  */
 export function loadConfig(env: Env = process.env, baseDir: string = process.cwd()): Config {
   const ttlRaw = get(env, 'ORDER_TTL_SECONDS') ?? '1800';
-  if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 60 || Number(ttlRaw) > 7 * 86400) {
-    throw new ConfigError('ORDER_TTL_SECONDS', `must be a whole number of seconds from 60 to 604800, not ${JSON.stringify(ttlRaw)}.`);
+  // At least 6 minutes: WeChat Pay v2 wants 5 minutes between placing a trade and its time_expire.
+  if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 360 || Number(ttlRaw) > 7 * 86400) {
+    throw new ConfigError('ORDER_TTL_SECONDS', `must be a whole number of seconds from 360 to 604800, not ${JSON.stringify(ttlRaw)}.`);
   }
   const pendingRaw = get(env, 'MAX_PENDING_ORDERS') ?? '10';
   if (!/^\d+$/.test(pendingRaw) || Number(pendingRaw) < 1 || Number(pendingRaw) > 1000) {

@@ -79,6 +79,38 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
       expect(other.ok ? null : other.error.code).toBe('METHOD_MISMATCH');
     });
 
+    it('concurrent pays of one order hand out the same trade', async () => {
+      const order = await newOrder();
+      const all = await Promise.all(Array.from({ length: 4 }, () => s.call(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' })));
+      const packages = all.map((r) => (r.ok && r.data.method === 'wechat' ? r.data.payment.package : r));
+      expect(new Set(packages).size).toBe(1);
+      expect(String(packages[0])).toMatch(/^prepay_id=/);
+    });
+
+    it('an order too close to its expiry for WeChat Pay is closed instead of paid', async () => {
+      const before = await s.stock('sku-gift-card');
+      const order = await newOrder(alice, 1, 'sku-gift-card');
+      jest.spyOn(Date, 'now').mockReturnValue(order.expiresAt - 30_000);
+      const r = await s.call(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' });
+      expect(r.ok ? null : r.error.code).toBe('ORDER_CLOSED');
+      expect(await s.order(order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+      expect(await s.stock('sku-gift-card')).toBe(before);
+    });
+
+    it('re-paying an order the provider already has as paid answers ALREADY_PAID and settles it', async () => {
+      const order = await newOrder();
+      const paid = await s.ok(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' });
+      const emu = env.WXPAY_API_VERSION === 'v2' ? s.emulators.wxpayV2 : s.emulators.wxpayV3;
+      emu.list().find((x) => x.outTradeNo === order.outTradeNo)!.notifyUrl = 'http://127.0.0.1:9/unreachable';
+      if (paid.method !== 'wechat') throw new Error('wechat expected');
+      await s.post('/sandbox/api/wxpay/request-payment', { params: paid.payment, outcome: 'pay' });
+      // Its prepay_id has run out, so the next pay places the trade again: the provider says it is paid.
+      await s.db.collection('orders').doc(order.orderId).update({ data: { payment: { reusableUntil: 0 } } });
+      const again = await s.call(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' });
+      expect(again.ok ? null : again.error.code).toBe('ALREADY_PAID');
+      expect(await s.order(order.orderId)).toMatchObject({ status: 'PAID', paidVia: 'query' });
+    });
+
     it('the wallet refuses a tampered paySign, and a cancelled payment leaves the order payable', async () => {
       const order = await newOrder();
       const paid = (await s.ok(alice, { action: 'pay', orderId: order.orderId, method: 'wechat' })) as Extract<PayData, { method: 'wechat' }>;

@@ -67,7 +67,7 @@ describe('loadConfig', () => {
     [{ WXPAY_NOTIFY_URL: 'http://example.com/notify' }, 'WXPAY_NOTIFY_URL'],
     [{ WXPAY_NOTIFY_URL: 'https://example.com/notify?x=1' }, 'WXPAY_NOTIFY_URL'],
     [{ WXPAY_API_BASE: 'ftp://x' }, 'WXPAY_API_BASE'],
-    [{ ORDER_TTL_SECONDS: '30' }, 'ORDER_TTL_SECONDS'],
+    [{ ORDER_TTL_SECONDS: '300' }, 'ORDER_TTL_SECONDS'],
     [{ ORDER_TTL_SECONDS: '1.5e3' }, 'ORDER_TTL_SECONDS'],
   ])('names the bad variable: %j → %s', (patch, variable) => {
     const e = problem({ ...v3, ...patch });

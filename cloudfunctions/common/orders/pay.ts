@@ -1,16 +1,21 @@
 import type { Order, PayData, PayMethod } from '../../../typings/checkout';
-import { AppError } from '../errors';
+import { AppError, ProviderError } from '../errors';
 import { buildPayjsJump } from '../payjs/jump';
 import { truncateUtf8 } from '../text';
 import type { OrderContext } from './context';
 import { toOrder, type OrderDoc, type PaymentAttempt } from './model';
-import { reconcile } from './reconcile';
+import { expire, reconcile, settleIfPaid } from './reconcile';
 
 /** A prepay_id or code_url is valid for 2 hours; reuse it while at least a minute of that is left. */
 const PREPAY_VALID_MS = 2 * 3600 * 1000;
 const REUSE_MARGIN_MS = 60 * 1000;
 /** The first active query comes this long after the payment starts: notifications normally win. */
 const FIRST_QUERY_AFTER_MS = 10 * 1000;
+/**
+ * WeChat Pay refuses a time_expire that is too close (v2: "time_expire时间过短，刷卡至少1分钟，其他5分钟"):
+ * an order with less time left than this can no longer be paid, so it is closed instead.
+ */
+export const MIN_PAY_WINDOW_MS = { 'wxpay-v3': 60_000, 'wxpay-v2': 5 * 60_000 } as const;
 
 /** What the payer sees in WeChat Pay: the first item's name, plus a count when there are more. */
 export function describeOrder(order: Pick<OrderDoc, 'items'>): string {
@@ -43,16 +48,27 @@ async function prepareWxPay(ctx: OrderContext, order: OrderDoc, method: 'wechat'
   const now = ctx.now();
   let attempt = order.payment;
   if (!attempt || attempt.tradeType !== tradeType || (attempt.reusableUntil ?? 0) <= now + REUSE_MARGIN_MS) {
+    if (order.expiresAt - now < MIN_PAY_WINDOW_MS[gateway.version === 'v3' ? 'wxpay-v3' : 'wxpay-v2']) {
+      assertPayable(await expire(ctx, order));
+      throw new AppError('ORDER_CLOSED', 'This order expired; please order again.');
+    }
     // Same out_trade_no and the same parameters as any earlier attempt: a safe re-place.
-    const result = await gateway.prepay({
-      outTradeNo: order.outTradeNo,
-      description: describeOrder(order),
-      amountFen: order.amountFen,
-      expiresAt: order.expiresAt,
-      notifyUrl: config.notifyUrl,
-      tradeType,
-      openid: tradeType === 'JSAPI' ? openid : undefined,
-    });
+    const result = await gateway
+      .prepay({
+        outTradeNo: order.outTradeNo,
+        description: describeOrder(order),
+        amountFen: order.amountFen,
+        expiresAt: order.expiresAt,
+        notifyUrl: config.notifyUrl,
+        tradeType,
+        openid: tradeType === 'JSAPI' ? openid : undefined,
+      })
+      .catch(async (err: unknown) => {
+        // Paid (its notification still on the way) or closed at the provider: say what it is.
+        if (err instanceof ProviderError && /^ORDER_?PAID$/.test(err.providerCode ?? '')) assertPayable(await settleIfPaid(ctx, order));
+        if (err instanceof ProviderError && /^ORDER_?CLOSED$/.test(err.providerCode ?? '')) assertPayable(await expire(ctx, order));
+        throw err;
+      });
     attempt = {
       provider: gateway.version === 'v3' ? 'wxpay-v3' : 'wxpay-v2',
       tradeType,
@@ -81,7 +97,7 @@ function preparePayjs(ctx: OrderContext, order: OrderDoc): Prepared {
  * Starts (or resumes) paying an order. The first `pay` fixes the method; every attempt uses the order's
  * one out_trade_no, so a retry can never create a second payable trade.
  */
-export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod, openid: string): Promise<PayData> {
+export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod, openid: string, retried = false): Promise<PayData> {
   order = await reconcile(ctx, order, { query: false });
   assertPayable(order);
   if (order.payMethod && order.payMethod !== method) {
@@ -99,6 +115,8 @@ export async function pay(ctx: OrderContext, order: OrderDoc, method: PayMethod,
     // Closed, paid or given another method meanwhile: answer from what it is now.
     const current = await ctx.repo.get(order._id);
     if (current) assertPayable(current);
+    // A concurrent pay with the same method recorded its attempt first: hand that one out.
+    if (current?.payMethod === method && current.payment && !retried) return pay(ctx, current, method, openid, true);
     throw new AppError('METHOD_MISMATCH', `This order is being paid with ${current?.payMethod}; pay with it, or cancel the order.`);
   }
   return handout(toOrder({ ...order, ...patch }));

@@ -80,12 +80,19 @@ async function maybeQuery(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc>
   return order;
 }
 
+/** Asks the provider once and settles the order if it reports a payment; the order as it is now. */
+export async function settleIfPaid(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  const report = await askProvider(ctx, order).catch(() => undefined);
+  return report?.state === 'SUCCESS' ? settleFromQuery(ctx, order, report) : order;
+}
+
 /**
- * Closes an expired order. The provider is asked first, since a payment may have landed just before
- * the deadline; WeChat Pay's time_expire (set from expiresAt) stops later payments even if closing
- * there fails.
+ * Closes an order that has (or is about to) run out of time. The provider is asked first, since a
+ * payment may have landed just before the deadline. WeChat Pay's time_expire (from expiresAt) refuses
+ * payments started later even if closing there fails; one already under way may still land, and is
+ * then flagged paid-after-close.
  */
-async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+export async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   try {
     const report = await askProvider(ctx, order);
     if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
