@@ -12,9 +12,9 @@ import { WxPayV3Gateway } from './wxpay/v3/gateway';
  * error is logged and returned, so every call answers CONFIG_ERROR naming the variable instead of the
  * function failing to load.
  */
-export function startContext(db: Database, env: Record<string, string | undefined> = process.env): OrderContext | AppError {
+export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string): OrderContext | AppError {
   try {
-    const config = loadConfig(env);
+    const config = loadConfig(env, baseDir);
     const wxpay = config.wxpay && (config.wxpay.version === 'v3' ? new WxPayV3Gateway(config.wxpay) : new WxPayV2Gateway(config.wxpay));
     const payjs = config.payjs && new PayjsClient(config.payjs);
     return { db, repo: new OrderRepository(db), config, wxpay, payjs, now: () => Date.now() };

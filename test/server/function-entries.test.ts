@@ -1,5 +1,5 @@
 import { handleCheckout, handleTimer } from '../../cloudfunctions/checkout/src/handler';
-import { handleNotify } from '../../cloudfunctions/payNotify/src/handler';
+import { handleNotify, routeOf } from '../../cloudfunctions/payNotify/src/handler';
 import { AppError } from '../../cloudfunctions/common/errors';
 import { startContext } from '../../cloudfunctions/common/start';
 import { createMemoryDatabase } from '../../scripts/local-host/wx-server-sdk';
@@ -47,5 +47,19 @@ describe('payNotify routing', () => {
   it('without an identity, checkout refuses', async () => {
     const r = await handleCheckout({ action: 'listOrders' }, undefined, ctx);
     expect(r).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+  });
+});
+
+describe('routeOf', () => {
+  const req = (body: string, headers: Record<string, string> = {}) => ({ method: 'POST', path: '/payNotify', headers, rawBody: Buffer.from(body) });
+  it('recognises v2 XML after a byte-order mark or an XML prolog', () => {
+    expect(routeOf(req('<xml><a>1</a></xml>'))).toBe('wxpay-v2');
+    expect(routeOf(req('\uFEFF<xml><a>1</a></xml>'))).toBe('wxpay-v2');
+    expect(routeOf(req('<?xml version="1.0" encoding="UTF-8"?>\n<xml><a>1</a></xml>'))).toBe('wxpay-v2');
+    expect(routeOf(req('<xmlfoo/>'))).toBeUndefined();
+  });
+  it('recognises v3 by its signature header and PAYJS by its form', () => {
+    expect(routeOf(req('{}', { 'wechatpay-signature': 'x' }))).toBe('wxpay-v3');
+    expect(routeOf(req('a=1', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }))).toBe('payjs');
   });
 });

@@ -3,7 +3,8 @@ import { startContext } from '../../common/start';
 import { handleCheckout, handleTimer, isTimerEvent } from './handler';
 
 cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
-const ctx = startContext(cloud.database());
+// Key files named by relative paths sit beside index.js in the uploaded folder.
+const ctx = startContext(cloud.database(), process.env, __dirname);
 
 /**
  * Called by `wx.cloud.callFunction({ name: 'checkout', data })`, and every 5 minutes by the timer

@@ -12,7 +12,8 @@ type Route = 'wxpay-v3' | 'wxpay-v2' | 'payjs';
 export function routeOf(req: HttpRequestLike): Route | undefined {
   if (req.headers['wechatpay-signature'] !== undefined) return 'wxpay-v3';
   if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return 'payjs';
-  if (/^\s*<xml[\s>]/.test(req.rawBody.toString('utf8', 0, 64))) return 'wxpay-v2';
+  // XML, possibly after a byte-order mark or an <?xml …?> prolog.
+  if (/^\uFEFF?\s*(<\?xml[^>]*\?>\s*)?<xml[\s>]/.test(req.rawBody.toString('utf8', 0, 128))) return 'wxpay-v2';
   return undefined;
 }
 

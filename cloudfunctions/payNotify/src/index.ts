@@ -4,7 +4,8 @@ import { handleNotify } from './handler';
 import type { HttpAccessEvent } from './http-event';
 
 cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
-const ctx = startContext(cloud.database());
+// Key files named by relative paths sit beside index.js in the uploaded folder.
+const ctx = startContext(cloud.database(), process.env, __dirname);
 
 /** Triggered by the HTTP access service at the URL given as WXPAY_NOTIFY_URL / PAYJS_NOTIFY_URL. */
 export async function main(event: HttpAccessEvent) {
