@@ -62,9 +62,14 @@ async function httpFunction(fn: HostedFunction, req: http.IncomingMessage, url: 
   send(res, reply.statusCode ?? 200, reply.headers ?? {}, body);
 }
 
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export function createLocalHost(opts: LocalHostOptions): http.Server {
   return http.createServer((req, res) => {
     void (async () => {
+      // Only loopback names: a web page that rebinds its own domain to 127.0.0.1 gets nothing here.
+      const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
+      if (!LOOPBACK_NAMES.has(hostname)) return sendJson(res, 403, { error: 'the local host answers only 127.0.0.1 / localhost' });
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const rawBody = await readBody(req);
       const [, first, second] = url.pathname.split('/');
