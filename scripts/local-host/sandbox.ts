@@ -6,6 +6,7 @@ import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from './emulators/wxpay-
 import { createWxPayV3Emulator } from './emulators/wxpay-v3';
 import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS } from './emulators/payjs';
 import { Notifier } from './emulators/notifier';
+import { emulatorStateFile } from './emulators/state-file';
 import { createLocalHost, type HostedFunction } from './host';
 import { SandboxApi } from './sandbox-api';
 import { applySandboxDefaults, loadOrCreateSandboxKeys } from './sandbox-env';
@@ -71,19 +72,24 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     notifiers.push(n);
     return n;
   };
+  // The emulators' payments live next to the orders, so a PENDING order stays payable after a restart.
+  const stateDir = path.join(opts.sandboxDir, 'emulators');
   const wxpayV3 = createWxPayV3Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, certSerial: keys.certSerial, publicKey: keys.merchantPublicKey, apiV3Key: Buffer.from(keys.apiV3Key) },
     platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },
     notifier: notifier(WXPAY_REDELIVERY_MS, (s) => s === 200 || s === 204),
+    store: emulatorStateFile(stateDir, 'wxpay-v3'),
   });
   const wxpayV2 = createWxPayV2Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, key: keys.v2Key },
     notifier: notifier(WXPAY_REDELIVERY_MS, wxpayV2NotifyAccepted),
+    store: emulatorStateFile(stateDir, 'wxpay-v2'),
   });
   const payjs = createPayjsEmulator({
     mchid: keys.payjsMchid,
     key: keys.payjsKey,
     notifier: notifier(PAYJS_NOTIFY_SCHEDULE_MS, isPayjsNotifyAccepted),
+    store: emulatorStateFile(stateDir, 'payjs'),
   });
 
   const functions: Record<string, HostedFunction> = {};

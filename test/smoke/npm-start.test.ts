@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { postJson, ROOT } from '../helpers/sandbox';
+import { startHost, stop } from '../helpers/built-host';
+import { postJson } from '../helpers/sandbox';
 
 /**
  * What a new user does after `npm install`: `npm start` (the built .build/local-host.js serving the
@@ -16,27 +17,11 @@ describe('npm start on a fresh clone', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', SANDBOX_DIR: dir };
-    child = spawn(process.execPath, [path.join(ROOT, '.build', 'local-host.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start within 10 s:\n${out}`)), 10_000);
-      const onData = (c: Buffer) => {
-        out += c.toString();
-        const m = /Local host listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
-    });
+    ({ child, url } = await startHost({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', SANDBOX_DIR: dir }));
   });
 
-  afterAll(() => {
-    child.kill('SIGTERM');
+  afterAll(async () => {
+    await stop(child);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -65,6 +50,19 @@ describe('npm start on a fresh clone', () => {
   it('serves the sandbox console and refuses calls without an identity', async () => {
     expect((await fetch(`${url}/`)).status).toBe(200);
     expect((await postJson(`${url}/api/checkout`, { action: 'listOrders' })).status).toBe(401);
+  });
+
+  it('answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/sandbox/api/state`, { headers: { Host: 'evil.example:8787' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
   });
 
   it('keeps its throwaway keys out of every answer', async () => {

@@ -26,12 +26,15 @@ export class Notifier {
 
   constructor(private readonly opts: NotifierOptions) {}
 
-  /** Sends now; resolves after the first attempt (later ones run on timers). */
-  async deliver(payment: EmulatedPayment, build: () => OutgoingNotification): Promise<Delivery> {
-    return this.attempt(payment, build, 1);
+  /**
+   * Sends now; resolves after the first attempt (later ones run on timers). `recorded` is called after
+   * each attempt is added to payment.deliveries (the emulators save their state then).
+   */
+  async deliver(payment: EmulatedPayment, build: () => OutgoingNotification, recorded?: () => void): Promise<Delivery> {
+    return this.attempt(payment, build, 1, recorded);
   }
 
-  private async attempt(payment: EmulatedPayment, build: () => OutgoingNotification, n: number): Promise<Delivery> {
+  private async attempt(payment: EmulatedPayment, build: () => OutgoingNotification, n: number, recorded?: () => void): Promise<Delivery> {
     // Each attempt is built (and so signed) anew, as the platform does.
     const note = build();
     const d: Delivery = { attempt: n, at: Date.now(), response: '', accepted: false };
@@ -49,12 +52,18 @@ export class Notifier {
       d.nextAttemptAt = Date.now() + delay;
       const t = setTimeout(() => {
         this.timers.delete(t);
-        void this.attempt(payment, build, n + 1);
+        void this.attempt(payment, build, n + 1, recorded);
       }, delay);
       t.unref();
       this.timers.add(t);
     }
     payment.deliveries.push(d);
+    try {
+      recorded?.();
+    } catch (e) {
+      // Thrown from a redelivery timer, it would end the process.
+      console.error(`[emulator] after notification attempt ${n} for ${payment.id}:`, e);
+    }
     return d;
   }
 

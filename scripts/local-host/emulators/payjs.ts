@@ -8,6 +8,9 @@ import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
 import { applyPayerOutcome } from './payer';
+import { persistRecords } from './persisted-records';
+import { readSavedPayment, SavedRecord } from './saved-record';
+import type { StateStore } from './state-file';
 
 /**
  * PAYJS as the local host plays it: the PAYJS mini-program the shop jumps to (`jump`), the payer's
@@ -28,6 +31,19 @@ export interface PayjsEmulatorOptions {
   notifier: Notifier;
   faults?: Faults;
   now?: () => number;
+  /** Keeps the orders across restarts of the local host; without it they live in memory only. */
+  store?: StateStore<PayjsOrder>;
+}
+
+/** A PAYJS order as the state file keeps it. */
+export interface PayjsOrder {
+  payment: EmulatedPayment;
+  attach?: string;
+}
+
+function readSavedOrder(saved: unknown): PayjsOrder {
+  const r = SavedRecord.of(saved);
+  return { payment: readSavedPayment(r.record('payment'), 'payjs'), attach: r.optString('attach') };
 }
 
 export type PayjsEmulator = Emulator & {
@@ -46,6 +62,11 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
   const received: ReceivedRequest[] = [];
   const payments = new Map<string, EmulatedPayment>();
   const attaches = new Map<string, string>();
+  const persisted = persistRecords(opts.store, readSavedOrder, () => [...payments.values()].map((payment) => ({ payment, attach: attaches.get(payment.id) })));
+  for (const { payment, attach } of persisted.restored) {
+    payments.set(payment.id, payment);
+    if (attach !== undefined) attaches.set(payment.id, attach);
+  }
 
   function readExtraData(extraData: Record<string, unknown>): PayjsParams {
     const params: PayjsParams = {};
@@ -78,6 +99,7 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
       if (existing.amountFen !== amountFen) throw new EmulatorRefusal(`out_trade_no ${outTradeNo} was placed with another total_fee`);
       if (existing.status === 'PAID') throw new EmulatorRefusal(`out_trade_no ${outTradeNo} is already paid`, 409);
       existing.status = 'WAITING';
+      persisted.save();
       return existing;
     }
     const createdAt = now();
@@ -96,6 +118,7 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     };
     payments.set(payment.id, payment);
     if (attach !== undefined) attaches.set(payment.id, attach);
+    persisted.save();
     return payment;
   }
 
@@ -121,11 +144,15 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     const payment = payments.get(id);
     if (!payment) throw new EmulatorRefusal(`no PAYJS order ${id}`, 404);
     const paidAt = applyPayerOutcome(payment, outcome, now());
-    if (paidAt === undefined) return payment;
+    if (paidAt === undefined) {
+      persisted.save();
+      return payment;
+    }
     payment.transactionId = `42000${digits(23)}`;
     payment.openid = `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
+    persisted.save();
     // Without a notify_url PAYJS has nowhere to send: the shop learns of the payment by check only.
-    if (payment.notifyUrl !== '') await opts.notifier.deliver(payment, () => notification(payment));
+    if (payment.notifyUrl !== '') await opts.notifier.deliver(payment, () => notification(payment), persisted.save);
     return payment;
   }
 

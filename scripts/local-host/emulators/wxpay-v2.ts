@@ -7,6 +7,9 @@ import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { type EmulatedPayment, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { applyPayerOutcome } from './payer';
+import { persistRecords } from './persisted-records';
+import { readSavedPayment, SavedRecord } from './saved-record';
+import type { StateStore } from './state-file';
 
 /**
  * WeChat Pay API v2 as the merchant sees it: /pay/unifiedorder, /pay/orderquery, /pay/closeorder
@@ -19,9 +22,11 @@ export interface WxPayV2EmulatorOptions {
   notifier: Notifier;
   faults?: Faults;
   now?: () => number;
+  /** Keeps the orders across restarts of the local host; without it they live in memory only. */
+  store?: StateStore<WxPayV2Order>;
 }
 
-interface V2Order {
+export interface WxPayV2Order {
   payment: EmulatedPayment;
   /** The order's sign type: its answers, notification and paySign use it. */
   signType: V2SignType;
@@ -92,6 +97,15 @@ function termsOf(f: Record<string, string>, signType: V2SignType): string {
   return JSON.stringify([signType, entries]);
 }
 
+const SIGN_TYPES: readonly V2SignType[] = ['MD5', 'HMAC-SHA256'];
+
+function readSavedOrder(saved: unknown): WxPayV2Order {
+  const r = SavedRecord.of(saved);
+  const payment = readSavedPayment(r.record('payment'), 'wxpay-v2');
+  if (!payment.prepayId) throw new Error('payment.prepayId is missing');
+  return { payment, signType: r.oneOf('signType', SIGN_TYPES), terms: r.string('terms'), orderSign: r.string('orderSign'), attach: r.optString('attach') };
+}
+
 const TRADE_STATE = { WAITING: 'NOTPAY', PAID: 'SUCCESS', CLOSED: 'CLOSED', FAILED: 'PAYERROR' } as const;
 
 export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulator & { received: ReceivedRequest[]; faults: Faults } {
@@ -99,8 +113,13 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   const now = opts.now ?? Date.now;
   const faults = opts.faults ?? new Faults();
   const received: ReceivedRequest[] = [];
-  const byOutTradeNo = new Map<string, V2Order>();
-  const byId = new Map<string, V2Order>();
+  const byOutTradeNo = new Map<string, WxPayV2Order>();
+  const byId = new Map<string, WxPayV2Order>();
+  const persisted = persistRecords(opts.store, readSavedOrder, () => [...byId.values()]);
+  for (const o of persisted.restored) {
+    byOutTradeNo.set(o.payment.outTradeNo, o);
+    byId.set(o.payment.id, o);
+  }
 
   const xmlReply = (fields: V2Fields): EmuReply => ({ statusCode: 200, headers: { ...XML_HEADERS }, body: toXml(fields) });
   /** return_code FAIL: the platform could not read the request; these answers are not signed. */
@@ -115,7 +134,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
       ),
     );
 
-  function place(f: Record<string, string>, signType: V2SignType, terms: string): V2Order {
+  function place(f: Record<string, string>, signType: V2SignType, terms: string): WxPayV2Order {
     checkUnifiedOrder(f, now());
     const createdAt = now();
     const tradeType = f.trade_type as 'JSAPI' | 'NATIVE';
@@ -139,9 +158,10 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
       codeUrl: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${token}` : undefined,
       deliveries: [],
     };
-    const order: V2Order = { payment, signType, terms, orderSign: f.sign, attach: f.attach };
+    const order: WxPayV2Order = { payment, signType, terms, orderSign: f.sign, attach: f.attach };
     byOutTradeNo.set(payment.outTradeNo, order);
     byId.set(payment.id, order);
+    persisted.save();
     return order;
   }
 
@@ -160,7 +180,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     return { result_code: 'SUCCESS', trade_type: p.tradeType, prepay_id: p.prepayId, code_url: p.codeUrl };
   }
 
-  function findOrder(f: Record<string, string>): V2Order {
+  function findOrder(f: Record<string, string>): WxPayV2Order {
     if (!f.out_trade_no && !f.transaction_id) throw paramError('out_trade_no 与 transaction_id 至少填一个');
     const order = f.out_trade_no
       ? byOutTradeNo.get(f.out_trade_no)
@@ -195,6 +215,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     if (p.status === 'PAID') throw new BizError('ORDERPAID', '订单已支付,不能发起关单');
     if (p.status === 'CLOSED') throw new BizError('ORDERCLOSED', '订单已关闭,无法重复关闭');
     p.status = 'CLOSED';
+    persisted.save();
     return { result_code: 'SUCCESS', result_msg: 'OK' };
   }
 
@@ -234,7 +255,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   }
 
   /** The payment notification, built anew (new nonce, new sign) for every delivery attempt. */
-  function notification(o: V2Order): { headers: Record<string, string>; body: string } {
+  function notification(o: WxPayV2Order): { headers: Record<string, string>; body: string } {
     const p = o.payment;
     const fields: V2Fields = {
       return_code: 'SUCCESS',
@@ -264,10 +285,14 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     if (!o) throw new EmulatorRefusal(`no WeChat Pay v2 payment ${id}`, 404);
     const p = o.payment;
     const paidAt = applyPayerOutcome(p, outcome, now());
-    if (paidAt === undefined) return p;
+    if (paidAt === undefined) {
+      persisted.save();
+      return p;
+    }
     p.transactionId = `4200${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(16)}`;
     p.openid ??= `o${randomToken(27)}`;
-    await notifier.deliver(p, () => notification(o));
+    persisted.save();
+    await notifier.deliver(p, () => notification(o), persisted.save);
     return p;
   }
 

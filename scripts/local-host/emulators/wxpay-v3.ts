@@ -8,6 +8,9 @@ import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { applyPayerOutcome } from './payer';
+import { persistRecords } from './persisted-records';
+import { readSavedPayment, SavedRecord } from './saved-record';
+import type { StateStore } from './state-file';
 
 /**
  * WeChat Pay API v3 as the merchant sees it: signed JSAPI/Native orders, query and close, signed answers,
@@ -36,15 +39,24 @@ export interface WxPayV3EmulatorOptions {
    * `/wxpay`): the merchant signed the full path, so signatures are checked with it.
    */
   pathPrefix?: string;
+  /** Keeps the trades across restarts of the local host; without it they live in memory only. */
+  store?: StateStore<WxPayV3Trade>;
 }
 
 export type WxPayV3Emulator = WxPayEmulator & { received: ReceivedRequest[]; faults: Faults };
 
-interface Trade {
+export interface WxPayV3Trade {
   payment: EmulatedPayment;
   /** The business parameters of the first order: a re-order must repeat them exactly. */
   fingerprint: string;
   attach?: string;
+}
+
+type Trade = WxPayV3Trade;
+
+function readSavedTrade(saved: unknown): Trade {
+  const r = SavedRecord.of(saved);
+  return { payment: readSavedPayment(r.record('payment'), 'wxpay-v3'), fingerprint: r.string('fingerprint'), attach: r.optString('attach') };
 }
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
@@ -97,6 +109,11 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
   const received: ReceivedRequest[] = [];
   const trades = new Map<string, Trade>(); // by out_trade_no
   const byId = new Map<string, Trade>(); // by payment id (prepay_id or code_url token)
+  const persisted = persistRecords(opts.store, readSavedTrade, () => [...byId.values()]);
+  for (const t of persisted.restored) {
+    trades.set(t.payment.outTradeNo, t);
+    byId.set(t.payment.id, t);
+  }
   const { merchant, platform } = opts;
 
   const signWith = platform.signWith ?? 'publicKey';
@@ -227,6 +244,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const trade: Trade = { payment, fingerprint, attach: fields.attach };
     trades.set(payment.outTradeNo, trade);
     byId.set(payment.id, trade);
+    persisted.save();
     return jsonReply(200, tradeType === 'JSAPI' ? { prepay_id: payment.prepayId } : { code_url: payment.codeUrl });
   }
 
@@ -248,6 +266,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     if (!t) return error(404, 'ORDER_NOT_EXIST', '订单不存在');
     if (t.payment.status === 'PAID') return error(403, 'ORDERPAID', '订单已支付，不能发起关单');
     t.payment.status = 'CLOSED';
+    persisted.save();
     return { statusCode: 204, headers: {}, body: '' };
   }
 
@@ -287,11 +306,15 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     if (!t) throw new EmulatorRefusal(`no WeChat Pay v3 payment ${id}`, 404);
     const p = t.payment;
     const paidAt = applyPayerOutcome(p, outcome, now());
-    if (paidAt === undefined) return p;
+    if (paidAt === undefined) {
+      persisted.save();
+      return p;
+    }
     p.transactionId = `42000${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(15)}`;
     // A scanned Native payment is made by whoever scanned: give them an openid.
     p.openid ??= `o${crypto.randomBytes(20).toString('base64url').slice(0, 27)}`;
-    await opts.notifier.deliver(p, notification(t));
+    persisted.save();
+    await opts.notifier.deliver(p, notification(t), persisted.save);
     return p;
   }
 
