@@ -11,6 +11,9 @@ import { formatFen } from '../utils/money';
 import { orderStatusText } from '../utils/order-view';
 import { DEFAULT_POLL_POLICY, poll, type PollHandle, type PollPolicy } from '../utils/poll';
 
+/** How long the scan page keeps asking at most (the order's own expiry usually comes first). */
+export const SCAN_WAIT_MAX_MS = 15 * 60_000;
+
 export type CheckoutPhase = 'idle' | 'creating' | 'paying' | 'confirming' | 'paid' | 'failed' | 'cancelled' | 'expired';
 
 /** Worth asking again: the call did not get through, or the provider hiccuped. */
@@ -203,7 +206,10 @@ export class CheckoutStore {
     this.set({ phase: 'confirming', polling: true, errorMessage: '' });
     const policy = this.payjsJumped && this.payjsHint?.success === false
       ? { ...this.pollPolicy, deadlineMs: 0 } // came back without paying: ask once, then let the user re-query
-      : this.pollPolicy;
+      : this.codeUrl
+        ? // Scan-to-pay: another phone may take minutes; keep asking while the code can still be paid.
+          { ...this.pollPolicy, deadlineMs: Math.max(this.pollPolicy.deadlineMs, Math.min(order.expiresAt - Date.now(), SCAN_WAIT_MAX_MS)) }
+        : this.pollPolicy;
     const handle = poll(
       async () => {
         const hint = this.payjsHint?.payjsOrderId;
@@ -238,7 +244,8 @@ export class CheckoutStore {
   async open(orderId: string): Promise<void> {
     if (this.order?.orderId === orderId && this.phase !== 'idle') return;
     this.stopPolling();
-    this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });
+    // The PAYJS return hint stays: after a cold start App.onShow records it before this page opens.
+    this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false });
     await this.refresh(orderId);
   }
 

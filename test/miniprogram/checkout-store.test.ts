@@ -202,3 +202,30 @@ test('native: pay yields the code url and confirming; PAYJS: the jump waits for 
   s2.recordPayjsReturn({ success: true, payjsOrderId: 'P1' });
   expect(s2.phase).toBe('paying'); // the hint alone changes nothing
 });
+
+test('scan-to-pay keeps asking past the usual deadline while the code can still be paid', async () => {
+  let n = 0;
+  const open = { expiresAt: Date.now() + 10 * 60_000 };
+  const t = new FakeTransport()
+    .on('createOrder', () => ok({ order: order('PENDING', open) }))
+    .on('pay', () => ok({ method: 'native', order: order('PENDING', open), codeUrl: 'weixin://wxpay/bizpayurl?pr=abc' }))
+    // Paid on the 6th query: well after the 60 ms deadline of this policy.
+    .on('queryOrder', () => ok({ order: order(++n >= 6 ? 'PAID' : 'PENDING', open) }));
+  setTransport(t);
+  const s = store();
+  s.pollPolicy = { firstDelayMs: 20, factor: 1, maxDelayMs: 20, deadlineMs: 60 };
+  await s.submit([{ skuId: 'sku-1', quantity: 1 }], 'native');
+  await s.confirm();
+  expect(s.phase).toBe('paid');
+  expect(n).toBe(6);
+});
+
+test('a PAYJS return hint recorded before the order page opens (cold start) is still sent to the server', async () => {
+  const t = new FakeTransport().on('queryOrder', () => ok({ order: order('PAID') }));
+  setTransport(t);
+  const s = store();
+  s.recordPayjsReturn({ success: true, payjsOrderId: 'P123' });
+  await s.open('o1');
+  await s.confirm();
+  expect(t.callsOf('queryOrder').at(-1)).toMatchObject({ orderId: 'o1', payjsOrderId: 'P123' });
+});
