@@ -247,3 +247,25 @@ describe('scan page', () => {
     page.onUnload();
   });
 });
+
+describe('result page → my orders', () => {
+  const g = globalThis as unknown as { getCurrentPages: () => Array<{ route: string }> };
+  const original = g.getCurrentPages;
+  afterEach(() => {
+    g.getCurrentPages = original;
+  });
+
+  test.each([
+    ['opened from my orders: goes back to it', ['pages/orders/index', 'pay/result/index'], 'back'],
+    ['opened after paying: replaces itself with the list', ['pages/cart/index', 'pay/result/index'], 'redirect'],
+  ])('%s', async (_title, stack, expected) => {
+    const calls: string[] = [];
+    wxStub.navigateBack = (() => calls.push('back')) as unknown as AnyFn;
+    wxStub.redirectTo = (() => calls.push('redirect')) as unknown as AnyFn;
+    g.getCurrentPages = () => stack.map((route) => ({ route }));
+    const { comp } = open(resultId);
+    comp.querySelector('#go-orders')!.dispatchEvent('tap');
+    await settle();
+    expect(calls).toEqual([expected]);
+  });
+});

@@ -47,7 +47,10 @@ ComponentWithStore({
     },
 
     goOrders() {
-      wx.redirectTo({ url: '/pages/orders/index' });
+      // Opened from the list: go back to it rather than stacking another list page.
+      const pages = getCurrentPages();
+      if (pages[pages.length - 2]?.route === 'pages/orders/index') wx.navigateBack();
+      else wx.redirectTo({ url: '/pages/orders/index' });
     },
   },
 });
