@@ -84,6 +84,18 @@ describe('PAYJS checkout flows through the local host', () => {
   const query = async (orderId: string, payjsOrderId?: string) =>
     (await s.ok(alice, payjsOrderId ? { action: 'queryOrder', orderId, payjsOrderId } : { action: 'queryOrder', orderId })).order;
   const checks = () => s.emulators.payjs.received.filter((r) => r.path === '/api/check').length;
+  const closes = () => s.emulators.payjs.received.filter((r) => r.path === '/api/close').length;
+  const fault = (path: string, reply: { statusCode: number; headers: Record<string, string>; body: string }) =>
+    s.post('/sandbox/api/faults', { provider: 'payjs', fault: { pathIncludes: path, kind: 'reply', reply, times: 1 } });
+  /** A check answer PAYJS would sign for an unpaid order (status 0 is not part of the sign). */
+  const unpaidAnswer = (order: Order, payjsOrderId: string) => {
+    const m = payjsSandboxMerchant(s.dir);
+    const fields = { return_code: 1, mchid: m.mchid, out_trade_no: order.outTradeNo, payjs_order_id: payjsOrderId, status: 0, total_fee: order.amountFen };
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...fields, sign: payjsReferenceSign(fields, m.key) }) };
+  };
+  /** What PAYJS may answer for an order id it does not know: unsigned, with a msg. */
+  const unsignedRefusal = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ return_code: 0, msg: '订单不存在' }) };
+  const UNKNOWN_PAYJS_ID = '2099010112000000000000';
   const jump = (extraData: object) => s.post('/sandbox/api/payjs/jump', { extraData });
   const payer = (id: string, outcome: 'pay' | 'cancel' | 'fail') => s.post(`/sandbox/api/payments/${id}/${outcome}`, {});
   const sendNotify = (n: { headers: Record<string, string>; body: Buffer }) => replay(`${s.url}/http/payNotify`, n);
@@ -437,7 +449,120 @@ describe('PAYJS checkout flows through the local host', () => {
 
     const unpaid = await jumped();
     await query(unpaid.order.orderId, unpaid.payment.id);
+    const closesBefore = closes();
     const closed = await s.ok(alice, { action: 'cancelOrder', orderId: unpaid.order.orderId });
     expect(closed.order).toMatchObject({ status: 'CLOSED', closeReason: 'CANCELLED' });
+    // Closed at PAYJS too: the payer can no longer pay it there.
+    expect(closes()).toBe(closesBefore + 1);
+    expect(emulated(unpaid.payment.id).status).toBe('CLOSED');
+    expect((await payer(unpaid.payment.id, 'pay')).status).toBe(409);
+  });
+
+  it('cancel: PAYJS refuses the close because the order was paid meanwhile → check → PAID, ALREADY_PAID', async () => {
+    const { order, payment } = await jumped();
+    emulated(payment.id).notifyUrl = 'http://127.0.0.1:9/unreachable';
+    await query(order.orderId, payment.id);
+    await payer(payment.id, 'pay');
+    // The check before closing still saw it unpaid: the payment landed between the check and the close.
+    await fault('/api/check', unpaidAnswer(order, payment.id));
+    const [c0, k0] = [checks(), closes()];
+    const cancel = await s.call(alice, { action: 'cancelOrder', orderId: order.orderId });
+    expect(cancel.ok ? null : cancel.error.code).toBe('ALREADY_PAID');
+    expect([checks() - c0, closes() - k0]).toEqual([2, 1]);
+    expect(await s.order(order.orderId)).toMatchObject({ status: 'PAID', paidVia: 'query', transactionId: emulated(payment.id).transactionId });
+    expect(emulated(payment.id).status).toBe('PAID');
+  });
+
+  it('cancel: PAYJS unreachable for the close and the order unpaid → PROVIDER_ERROR, nothing changes; a retry cancels', async () => {
+    const { order, payment } = await jumped();
+    await query(order.orderId, payment.id);
+    await fault('/api/close', { statusCode: 502, headers: {}, body: 'bad gateway' });
+    const failed = await s.call(alice, { action: 'cancelOrder', orderId: order.orderId });
+    expect(failed.ok ? null : failed.error.code).toBe('PROVIDER_ERROR');
+    expect((await s.order(order.orderId)).status).toBe('PENDING');
+    expect(emulated(payment.id).status).toBe('WAITING');
+    expect((await s.ok(alice, { action: 'cancelOrder', orderId: order.orderId })).order).toMatchObject({ status: 'CLOSED', closeReason: 'CANCELLED' });
+    expect(emulated(payment.id).status).toBe('CLOSED');
+  });
+
+  it("cancel never closes a PAYJS order the id does not tie to this order (another order's id, or none)", async () => {
+    const other = await jumped();
+    const { order, payment } = await jumped();
+    // The right id is dropped on an unsigned refusal, then another order's id is recorded (no check: back-off).
+    await fault('/api/check', unsignedRefusal);
+    await query(order.orderId, payment.id);
+    await query(order.orderId, other.payment.id);
+    expect((await s.order(order.orderId)).payjsOrderId).toBe(other.payment.id);
+    const k0 = closes();
+    const cancelled = await s.ok(alice, { action: 'cancelOrder', orderId: order.orderId });
+    expect(cancelled.order).toMatchObject({ status: 'CLOSED', closeReason: 'CANCELLED' });
+    expect(closes()).toBe(k0);
+    expect(emulated(other.payment.id).status).toBe('WAITING');
+    expect((await s.order(other.order.orderId)).status).toBe('PENDING');
+
+    const noId = await jumped();
+    const [c1, k1] = [checks(), closes()];
+    await s.ok(alice, { action: 'cancelOrder', orderId: noId.order.orderId });
+    expect([checks() - c1, closes() - k1]).toEqual([0, 0]);
+    expect(emulated(noId.payment.id).status).toBe('WAITING'); // unknown to us: PAYJS cannot be told
+  });
+
+  it('expiry closes the PAYJS order at PAYJS when its id is known, best effort when that fails', async () => {
+    const { order, payment } = await jumped();
+    await query(order.orderId, payment.id);
+    const failing = await jumped();
+    await query(failing.order.orderId, failing.payment.id);
+    const k0 = closes();
+    jest.spyOn(Date, 'now').mockReturnValue(order.expiresAt + 1_000);
+    expect(await query(order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+    expect(emulated(payment.id).status).toBe('CLOSED');
+    expect(closes()).toBe(k0 + 1);
+
+    jest.spyOn(Date, 'now').mockReturnValue(failing.order.expiresAt + 1_000);
+    await fault('/api/close', { statusCode: 503, headers: {}, body: '' });
+    expect(await query(failing.order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+    expect(emulated(failing.payment.id).status).toBe('WAITING');
+    expect(closes()).toBe(k0 + 2);
+  });
+
+  it('a hint PAYJS does not know is dropped, so the right one can be recorded; the back-off holds', async () => {
+    const { order, payment } = await jumped();
+    emulated(payment.id).notifyUrl = 'http://127.0.0.1:9/unreachable';
+    const before = checks();
+    expect((await query(order.orderId, UNKNOWN_PAYJS_ID)).status).toBe('PENDING');
+    expect(checks()).toBe(before + 1);
+    expect((await s.order(order.orderId)).payjsOrderId).toBeUndefined();
+    await payer(payment.id, 'pay');
+    expect((await query(order.orderId, payment.id)).status).toBe('PENDING'); // recorded; the next check waits
+    expect(checks()).toBe(before + 1);
+    expect(await s.order(order.orderId)).toMatchObject({ payjsOrderId: payment.id, queryCount: 1 });
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5_500);
+    expect((await query(order.orderId, payment.id)).status).toBe('PAID');
+    expect(checks()).toBe(before + 2);
+  });
+
+  it('an unsigned failure answer drops the id too; reporting it again does not bring the next check forward', async () => {
+    const { order, payment } = await jumped();
+    await fault('/api/check', unsignedRefusal);
+    const before = checks();
+    await query(order.orderId, payment.id);
+    expect((await s.order(order.orderId)).payjsOrderId).toBeUndefined();
+    for (let i = 0; i < 5; i++) await query(order.orderId, payment.id);
+    expect(checks()).toBe(before + 1);
+    expect((await s.order(order.orderId)).payjsOrderId).toBe(payment.id);
+  });
+
+  it('alternating unknown and right hints cannot outrun the back-off', async () => {
+    const { order, payment } = await jumped();
+    const before = checks();
+    for (let i = 0; i < 10; i++) {
+      expect((await query(order.orderId, i % 2 === 0 ? UNKNOWN_PAYJS_ID : payment.id)).status).toBe('PENDING');
+    }
+    expect(checks() - before).toBe(1);
+    const t0 = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(t0 + 5_500);
+    for (let i = 0; i < 10; i++) await query(order.orderId, i % 2 === 0 ? UNKNOWN_PAYJS_ID : payment.id);
+    expect(checks() - before).toBe(2); // the recorded (right) id, asked once when due
+    expect((await s.order(order.orderId)).payjsOrderId).toBe(payment.id);
   });
 });

@@ -1,19 +1,48 @@
 import * as crypto from 'node:crypto';
+import forge from 'node-forge';
 import { loadOrCreateSandboxKeys } from '../../scripts/local-host/sandbox-env';
 
 /**
- * PAYJS messages made the way PAYJS makes them, written here from help.payjs.cn and sharing no code with
- * cloudfunctions/common/payjs: with the sandbox's throwaway key, tests can check our signatures and
- * send validly signed notifications that are wrong in other ways (amount, merchant, order).
+ * PAYJS messages made the way PAYJS makes them, written here from help.payjs.cn and the PAYJS PHP SDK,
+ * sharing no code with cloudfunctions/common/payjs (this is the tests' one reference signer): with the
+ * sandbox's throwaway key, tests can check our signatures and send validly signed notifications that are
+ * wrong in other ways (amount, merchant, order).
  */
 
-/** help.payjs.cn 签名算法: drop `sign` and empty (null/undefined) values, ASCII sort, `k=v&…&key=KEY`, MD5, uppercase. */
+/** PHP truthiness, as `array_filter($data)` without a callback applies it. */
+function phpTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false) return false;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return value !== '' && value !== '0';
+  return true;
+}
+
+/** `strcmp` over the names' UTF-16 code units, as PHP's ksort orders PAYJS's (ASCII) field names. */
+function byCodeUnit(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The PAYJS SDK's sign (payjs-cn/phpsdk): `array_filter` (drops null, false, "", "0", 0), `ksort`,
+ * `urldecode(http_build_query(...))` (raw `k=v` joined by `&`), `&key=KEY`, MD5 (node-forge), uppercase.
+ */
 export function payjsReferenceSign(fields: Record<string, unknown>, key: string): string {
-  const names = Object.keys(fields)
-    .filter((n) => n !== 'sign' && fields[n] !== undefined && fields[n] !== null)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = names.map((n) => `${n}=${String(fields[n])}`).concat(`key=${key}`).join('&');
-  return crypto.createHash('md5').update(Buffer.from(text, 'utf8')).digest('hex').toUpperCase();
+  const kept = new Map<string, string>();
+  for (const [name, value] of Object.entries(fields)) {
+    if (name === 'sign' || !phpTruthy(value)) continue;
+    kept.set(name, value === true ? '1' : String(value));
+  }
+  let text = '';
+  for (const name of [...kept.keys()].sort(byCodeUnit)) text += `${name}=${kept.get(name)}&`;
+  text += `key=${key}`;
+  const md = forge.md.md5.create();
+  md.update(text, 'utf8');
+  return md.digest().toHex().toUpperCase();
 }
 
 export interface PayjsSandboxMerchant {

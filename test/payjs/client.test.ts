@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PayjsConfig } from '../../cloudfunctions/common/config';
 import { AppError, ProviderError } from '../../cloudfunctions/common/errors';
-import { nextCheckDelayMs, PayjsClient } from '../../cloudfunctions/common/payjs/client';
+import { nextCheckDelayMs, PayjsClient, rejectsPayjsOrderId } from '../../cloudfunctions/common/payjs/client';
 import { buildPayjsJump } from '../../cloudfunctions/common/payjs/jump';
 import { Notifier } from '../../scripts/local-host/emulators/notifier';
 import { createPayjsEmulator, isPayjsNotifyAccepted, type PayjsEmulator } from '../../scripts/local-host/emulators/payjs';
-import { referenceSign, serveEmulator, type Served } from './helpers';
+import { payjsReferenceSign } from '../helpers/forge-payjs';
+import { serveEmulator, type Served } from './helpers';
 
 const MCHID = '1230000109';
 const KEY = randomBytes(16).toString('hex');
@@ -31,7 +32,7 @@ afterEach(async () => {
 
 function placed(outTradeNo = 'ORD1', amountFen = 980) {
   const jump = buildPayjsJump(config, { outTradeNo, amountFen, description: '咖啡豆', attach: 'order:1' });
-  return emulator.jump({ ...jump.extraData, notify_url: undefined, sign: referenceSign({ ...jump.extraData, notify_url: undefined }, KEY) });
+  return emulator.jump({ ...jump.extraData, notify_url: undefined, sign: payjsReferenceSign({ ...jump.extraData, notify_url: undefined }, KEY) });
 }
 
 async function providerError(p: Promise<unknown>): Promise<ProviderError> {
@@ -66,7 +67,7 @@ describe('PayjsClient.check against the emulator', () => {
     await new PayjsClient(config).check(payment.id);
     expect(emulator.received).toHaveLength(1);
     const form = Object.fromEntries(new URLSearchParams(emulator.received[0].body));
-    expect(form).toEqual({ payjs_order_id: payment.id, sign: referenceSign({ payjs_order_id: payment.id }, KEY) });
+    expect(form).toEqual({ payjs_order_id: payment.id, sign: payjsReferenceSign({ payjs_order_id: payment.id }, KEY) });
   });
 
   it('reports an unpaid (or cancelled) order as NOTPAY', async () => {
@@ -78,10 +79,22 @@ describe('PayjsClient.check against the emulator', () => {
     expect(report.transactionId).toBeUndefined();
   });
 
+  it('accepts an unpaid answer PAYJS signed without its falsy fields (status 0, empty attach)', async () => {
+    const payment = placed();
+    const unpaid = { return_code: 1, mchid: MCHID, out_trade_no: 'ORD1', payjs_order_id: payment.id, status: 0, total_fee: 980, attach: '', paid_time: null };
+    const reply = (sign: string) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...unpaid, sign }) });
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: reply(payjsReferenceSign(unpaid, KEY)) });
+    expect(await new PayjsClient(config).check(payment.id)).toMatchObject({ state: 'NOTPAY', outTradeNo: 'ORD1', amountFen: 980, attach: undefined });
+    // Signed with status=0 and attach= in the string (not how PAYJS signs): refused.
+    const signedAll = createHash('md5').update(`attach=&mchid=${MCHID}&out_trade_no=ORD1&payjs_order_id=${payment.id}&return_code=1&status=0&total_fee=980&key=${KEY}`).digest('hex').toUpperCase();
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: reply(signedAll) });
+    expect((await providerError(new PayjsClient(config).check(payment.id))).providerCode).toBe('SIGN_ERROR');
+  });
+
   it('refuses an answer whose sign does not verify (a forged "paid")', async () => {
     const payment = placed();
     const forged = { return_code: 1, mchid: MCHID, out_trade_no: 'ORD1', payjs_order_id: payment.id, status: 1, total_fee: 980 };
-    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...forged, sign: referenceSign(forged, 'not-the-key') }) } });
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...forged, sign: payjsReferenceSign(forged, 'not-the-key') }) } });
     const err = await providerError(new PayjsClient(config).check(payment.id));
     expect(err.providerCode).toBe('SIGN_ERROR');
     expect(err.retryable).toBe(false);
@@ -90,7 +103,7 @@ describe('PayjsClient.check against the emulator', () => {
   it('refuses a correctly signed answer about another order', async () => {
     const a = placed('ORD1');
     const b = placed('ORD2');
-    const body = await emulator.handle({ method: 'POST', path: '/api/check', query: new URLSearchParams(), headers: {}, rawBody: Buffer.from(new URLSearchParams({ payjs_order_id: b.id, sign: referenceSign({ payjs_order_id: b.id }, KEY) }).toString()) });
+    const body = await emulator.handle({ method: 'POST', path: '/api/check', query: new URLSearchParams(), headers: {}, rawBody: Buffer.from(new URLSearchParams({ payjs_order_id: b.id, sign: payjsReferenceSign({ payjs_order_id: b.id }, KEY) }).toString()) });
     emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: body! });
     await providerError(new PayjsClient(config).check(a.id));
   });
@@ -132,6 +145,73 @@ describe('PayjsClient.check against the emulator', () => {
     }
     await expect(new PayjsClient(config).check('x y')).rejects.toBeInstanceOf(AppError);
     expect(emulator.received).toHaveLength(0);
+  });
+});
+
+describe('PayjsClient.close against the emulator', () => {
+  it('closes a waiting order: the payer can no longer pay it, and closing again is no error', async () => {
+    const payment = placed();
+    await new PayjsClient(config).close(payment.id);
+    expect(payment.status).toBe('CLOSED');
+    expect(emulator.received.map((r) => r.path)).toEqual(['/api/close']);
+    const form = Object.fromEntries(new URLSearchParams(emulator.received[0].body));
+    expect(form).toEqual({ payjs_order_id: payment.id, sign: payjsReferenceSign({ payjs_order_id: payment.id }, KEY) });
+    await expect(emulator.settle(payment.id, 'pay')).rejects.toMatchObject({ statusCode: 409 });
+    await expect(new PayjsClient(config).close(payment.id)).resolves.toBeUndefined();
+    expect(await new PayjsClient(config).check(payment.id)).toMatchObject({ state: 'NOTPAY' });
+  });
+
+  it('is refused for a paid order (CLOSE_FAILED, with PAYJS\'s message), which stays paid', async () => {
+    const payment = placed();
+    await emulator.settle(payment.id, 'pay');
+    const err = await providerError(new PayjsClient(config).close(payment.id));
+    expect(err).toMatchObject({ providerCode: 'CLOSE_FAILED', retryable: false });
+    expect(err.message).toContain('已支付');
+    expect(payment.status).toBe('PAID');
+  });
+
+  it('is refused for an unknown order', async () => {
+    expect(await providerError(new PayjsClient(config).close('2024050100000000000000'))).toMatchObject({ providerCode: 'CLOSE_FAILED' });
+  });
+
+  it('verifies the answer: a forged success, or one about another order, is not a close', async () => {
+    const payment = placed();
+    const answer = (fields: Record<string, unknown>, key: string) => ({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...fields, sign: payjsReferenceSign(fields, key) }),
+    });
+    const ok = { return_code: 1, return_msg: 'SUCCESS', payjs_order_id: payment.id };
+    emulator.faults.add({ pathIncludes: '/api/close', kind: 'reply', times: 1, reply: answer(ok, 'not-the-key') });
+    expect(await providerError(new PayjsClient(config).close(payment.id))).toMatchObject({ providerCode: 'SIGN_ERROR' });
+    emulator.faults.add({ pathIncludes: '/api/close', kind: 'reply', times: 1, reply: answer({ ...ok, payjs_order_id: '2024050100000000000000' }, KEY) });
+    await providerError(new PayjsClient(config).close(payment.id));
+    emulator.faults.add({ pathIncludes: '/api/close', kind: 'reply', times: 1, reply: answer({ return_code: 1, return_msg: 'SUCCESS' }, KEY) });
+    await providerError(new PayjsClient(config).close(payment.id));
+    expect(payment.status).toBe('WAITING'); // every answer above was a fault: nothing reached the order
+    emulator.faults.add({ pathIncludes: '/api/close', kind: 'reply', times: 1, reply: { statusCode: 503, headers: {}, body: '' } });
+    expect(await providerError(new PayjsClient(config).close(payment.id))).toMatchObject({ retryable: true, providerCode: 'HTTP_503' });
+  });
+
+  it('refuses a malformed payjsOrderId before sending anything', async () => {
+    await expect(new PayjsClient(config).close('1&sign=x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(emulator.received).toHaveLength(0);
+  });
+});
+
+describe('rejectsPayjsOrderId', () => {
+  it('is true for check failures that say the id is not ours (signed refusal, unsigned answer) only', async () => {
+    const payment = placed();
+    const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+    expect(rejectsPayjsOrderId(await failure(new PayjsClient(config).check('2024050100000000000000')))).toBe(true);
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 200, headers: {}, body: JSON.stringify({ return_code: 0, msg: '订单不存在' }) } });
+    expect(rejectsPayjsOrderId(await failure(new PayjsClient(config).check(payment.id)))).toBe(true);
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 502, headers: {}, body: '' } });
+    expect(rejectsPayjsOrderId(await failure(new PayjsClient(config).check(payment.id)))).toBe(false);
+    emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 200, headers: {}, body: '<html>' } });
+    expect(rejectsPayjsOrderId(await failure(new PayjsClient(config).check(payment.id)))).toBe(false);
+    expect(rejectsPayjsOrderId(await failure(new PayjsClient({ ...config, apiBase: 'http://127.0.0.1:9' }).check(payment.id)))).toBe(false);
+    expect(rejectsPayjsOrderId(new Error('CHECK_FAILED'))).toBe(false);
   });
 });
 

@@ -8,7 +8,8 @@ import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS, t
 import { EmulatorRefusal, type EmuRequest } from '../../scripts/local-host/emulators/types';
 import type { HttpRequestLike as ReceivedNotification } from '../../cloudfunctions/common/payment/gateway';
 import { until as waitFor } from '../helpers/loopback';
-import { referenceSign, serveNotifyEndpoint } from './helpers';
+import { payjsReferenceSign } from '../helpers/forge-payjs';
+import { serveNotifyEndpoint } from './helpers';
 
 const MCHID = '1230000109';
 const KEY = randomBytes(16).toString('hex');
@@ -28,7 +29,7 @@ afterEach(() => notifier.stop());
 function extraData(change: Record<string, unknown> = {}, notifyUrl?: string): Record<string, unknown> {
   const { sign: _s, ...base } = buildPayjsJump(config(notifyUrl), { outTradeNo: 'ORD1', amountFen: 980, description: '咖啡豆', attach: 'order:1' }).extraData;
   const data = { ...base, ...change };
-  return { ...data, sign: referenceSign(data, KEY) };
+  return { ...data, sign: payjsReferenceSign(data, KEY) };
 }
 
 function refusal(fn: () => unknown): EmulatorRefusal {
@@ -100,7 +101,7 @@ describe('PAYJS emulator: settle and notify', () => {
       const form = Object.fromEntries(new URLSearchParams(n.rawBody.toString()));
       expect(Object.keys(form).sort()).toEqual(['attach', 'mchid', 'openid', 'out_trade_no', 'payjs_order_id', 'return_code', 'sign', 'time_end', 'total_fee', 'transaction_id']);
       expect(form).toMatchObject({ return_code: '1', total_fee: '980', time_end: '2024-05-01 12:00:05', attach: 'order:1' });
-      expect(form.sign).toBe(referenceSign({ ...form, sign: undefined }, KEY));
+      expect(form.sign).toBe(payjsReferenceSign({ ...form, sign: undefined }, KEY));
       const report = await readPayjsNotification(config(), toHttpRequest(n));
       expect(report).toMatchObject({ outTradeNo: 'ORD1', state: 'SUCCESS', amountFen: 980, payjsOrderId: p.id, transactionId: settled.transactionId, openid: settled.openid, paidAt: NOW });
     } finally {
@@ -149,6 +150,24 @@ describe('PAYJS emulator: settle and notify', () => {
     }
   });
 
+  it('an order without attach is notified with attach empty, which the sign leaves out and our reader accepts', async () => {
+    const endpoint = await serveNotifyEndpoint(async () => ({ status: 200, body: 'success' }));
+    try {
+      const { sign: _s, attach: _a, ...noAttach } = extraData({}, `${endpoint.url}/notify`);
+      const p = emulator.jump({ ...noAttach, sign: payjsReferenceSign(noAttach, KEY) });
+      await emulator.settle(p.id, 'pay');
+      const n = endpoint.received[0];
+      const form = Object.fromEntries(new URLSearchParams(n.rawBody.toString()));
+      expect(form.attach).toBe('');
+      const { attach: _empty, ...withoutAttach } = form;
+      expect(form.sign).toBe(payjsReferenceSign(withoutAttach, KEY));
+      const report = await readPayjsNotification(config(), toHttpRequest(n));
+      expect(report).toMatchObject({ outTradeNo: 'ORD1', amountFen: 980, attach: undefined });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('cancel leaves WAITING, fail → FAILED, unknown id → 404, paid twice → 409', async () => {
     const p = emulator.jump(extraData({}, ''));
     expect(await emulator.settle(p.id, 'cancel')).toMatchObject({ status: 'WAITING', lastOutcome: 'cancel' });
@@ -177,23 +196,27 @@ describe('PAYJS emulator: API', () => {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     rawBody: Buffer.from(new URLSearchParams(body).toString()),
   });
-  const signedCheck = (id: string) => ({ payjs_order_id: id, sign: referenceSign({ payjs_order_id: id }, KEY) });
+  const signedCheck = (id: string) => ({ payjs_order_id: id, sign: payjsReferenceSign({ payjs_order_id: id }, KEY) });
 
-  it('answers only POST /api/check, and records what it answers', async () => {
+  it('answers only POST /api/check and /api/close, and records what it answers', async () => {
     expect(await emulator.handle(req('/api/native', {}))).toBeUndefined();
+    expect(await emulator.handle(req('/api/constructor', {}))).toBeUndefined();
     expect(await emulator.handle(req('/v3/pay/transactions/jsapi', {}))).toBeUndefined();
     expect(emulator.received).toHaveLength(0);
     expect((await emulator.handle(req('/api/check', {}, 'GET')))!.statusCode).toBe(405);
-    expect(emulator.received).toHaveLength(1);
+    expect((await emulator.handle(req('/api/close', {}, 'GET')))!.statusCode).toBe(405);
+    expect(emulator.received.map((r) => r.path)).toEqual(['/api/check', '/api/close']);
   });
 
   it('signs every answer, failures included', async () => {
     const p = emulator.jump(extraData({}, ''));
-    for (const body of [signedCheck(p.id), signedCheck('000'), { payjs_order_id: p.id, sign: 'BAD' }]) {
-      const reply = (await emulator.handle(req('/api/check', body)))!;
-      expect(reply.statusCode).toBe(200);
-      const json = JSON.parse(reply.body);
-      expect(json.sign).toBe(referenceSign(json, KEY));
+    for (const path of ['/api/check', '/api/close']) {
+      for (const body of [signedCheck(p.id), signedCheck('000'), { payjs_order_id: p.id, sign: 'BAD' }]) {
+        const reply = (await emulator.handle(req(path, body)))!;
+        expect(reply.statusCode).toBe(200);
+        const json = JSON.parse(reply.body);
+        expect(json.sign).toBe(payjsReferenceSign(json, KEY));
+      }
     }
     const bad = JSON.parse((await emulator.handle(req('/api/check', { payjs_order_id: p.id, sign: 'BAD' })))!.body);
     expect(bad).toMatchObject({ return_code: 0, msg: 'sign error' });
@@ -205,6 +228,33 @@ describe('PAYJS emulator: API', () => {
     await emulator.settle(p.id, 'pay');
     const json = JSON.parse((await emulator.handle(req('/api/check', signedCheck(p.id))))!.body);
     expect(json).toMatchObject({ return_code: 1, status: 1, total_fee: 980, out_trade_no: 'ORD1', payjs_order_id: p.id, paid_time: '2024-05-01 12:00:05', mchid: MCHID });
+  });
+
+  it('answers an unpaid order with status 0, which its sign leaves out', async () => {
+    const p = emulator.jump(extraData({}, ''));
+    const json = JSON.parse((await emulator.handle(req('/api/check', signedCheck(p.id))))!.body);
+    expect(json).toMatchObject({ return_code: 1, status: 0, total_fee: 980 });
+    const { status: _zero, ...rest } = json;
+    expect(json.sign).toBe(payjsReferenceSign(rest, KEY));
+  });
+
+  it('close: a waiting order becomes CLOSED (and stays so), a paid one is refused, an unknown one too', async () => {
+    const waiting = emulator.jump(extraData({}, ''));
+    const closed = JSON.parse((await emulator.handle(req('/api/close', signedCheck(waiting.id))))!.body);
+    expect(closed).toMatchObject({ return_code: 1, payjs_order_id: waiting.id });
+    expect(waiting.status).toBe('CLOSED');
+    expect(refusal(() => emulator.jump(extraData({}, ''))).statusCode).toBe(409); // no reopening by a new jump
+    expect(JSON.parse((await emulator.handle(req('/api/close', signedCheck(waiting.id))))!.body)).toMatchObject({ return_code: 1 });
+    expect(waiting.status).toBe('CLOSED');
+
+    const paid = emulator.jump(extraData({ out_trade_no: 'ORD2' }, ''));
+    await emulator.settle(paid.id, 'pay');
+    const refused = JSON.parse((await emulator.handle(req('/api/close', signedCheck(paid.id))))!.body);
+    expect(refused).toMatchObject({ return_code: 0, payjs_order_id: paid.id, return_msg: expect.stringContaining('已支付') });
+    expect(paid.status).toBe('PAID');
+    expect(JSON.parse((await emulator.handle(req('/api/close', signedCheck('000'))))!.body)).toMatchObject({ return_code: 0 });
+    const badSign = JSON.parse((await emulator.handle(req('/api/close', { payjs_order_id: paid.id, sign: 'BAD' })))!.body);
+    expect(badSign).toMatchObject({ return_code: 0, return_msg: 'sign error' });
   });
 
   it('applies faults before answering', async () => {

@@ -1,7 +1,7 @@
 import { AppError } from '../../cloudfunctions/common/errors';
 import { ConfigError, type PayjsConfig } from '../../cloudfunctions/common/config';
 import { buildPayjsJump, truncateChars } from '../../cloudfunctions/common/payjs/jump';
-import { referenceSign } from './helpers';
+import { payjsReferenceSign } from '../helpers/forge-payjs';
 
 const config: PayjsConfig = { mchid: '1230000109', key: 'k3yK3yk3yK3yk3yK', apiBase: 'http://127.0.0.1:1', notifyUrl: 'https://shop.example/payjs/notify' };
 const order = { outTradeNo: 'ORD20240501A1', amountFen: 980, description: '咖啡豆 x2' };
@@ -30,7 +30,7 @@ describe('buildPayjsJump', () => {
       attach: 'order:42',
       nonce: 'fixednonce',
     });
-    expect(sign).toBe(referenceSign(unsigned, config.key));
+    expect(sign).toBe(payjsReferenceSign(unsigned, config.key));
   });
 
   it('keeps total_fee an integer number and leaves attach out when absent or empty', () => {
@@ -38,7 +38,7 @@ describe('buildPayjsJump', () => {
       const { extraData } = buildPayjsJump(config, { ...order, attach });
       expect(Number.isInteger(extraData.total_fee)).toBe(true);
       expect('attach' in extraData).toBe(false);
-      expect(extraData.sign).toBe(referenceSign({ ...extraData }, config.key));
+      expect(extraData.sign).toBe(payjsReferenceSign({ ...extraData }, config.key));
     }
   });
 

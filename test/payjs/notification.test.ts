@@ -1,7 +1,8 @@
 import type { PayjsConfig } from '../../cloudfunctions/common/config';
 import { NotificationRejected, type HttpRequestLike } from '../../cloudfunctions/common/payment/gateway';
 import { payjsAck, payjsReject, readPayjsNotification } from '../../cloudfunctions/common/payjs/notification';
-import { referenceSign, signedForm } from './helpers';
+import { payjsReferenceSign } from '../helpers/forge-payjs';
+import { signedForm } from './helpers';
 
 const config: PayjsConfig = { mchid: '1230000109', key: 'Zq8s2LkP0vN4xT7w', apiBase: 'https://payjs.cn', notifyUrl: 'https://shop.example/payjs/notify' };
 
@@ -55,17 +56,27 @@ describe('readPayjsNotification', () => {
     expect(report.attach).toBe('备注 a+b&c=d');
   });
 
+  it('accepts a notification with an empty attach (and other falsy fields), signed without them as PAYJS does', async () => {
+    const fields = { ...paid, attach: '', coupon_fee: '0' };
+    const { attach: _a, coupon_fee: _c, ...truthy } = fields;
+    const sign = payjsReferenceSign(truthy, config.key);
+    const report = await readPayjsNotification(config, request(signedForm(fields, config.key, sign)));
+    expect(report).toMatchObject({ amountFen: 980, attach: undefined });
+    // A truthy value added after signing is still caught.
+    expect((await rejection(request(signedForm({ ...fields, coupon_fee: '100' }, config.key, sign)))).statusCode).toBe(401);
+  });
+
   it('verifies unknown extra fields as part of the sign', async () => {
     const withType = { ...paid, type: 'alipay' };
     await expect(readPayjsNotification(config, request(signedForm(withType, config.key)))).resolves.toMatchObject({ amountFen: 980 });
     // The same extra field added after signing (a sign computed without it) is refused.
-    const rej = await rejection(request(signedForm(withType, config.key, referenceSign(paid, config.key))));
+    const rej = await rejection(request(signedForm(withType, config.key, payjsReferenceSign(paid, config.key))));
     expect(rej.statusCode).toBe(401);
   });
 
   it('refuses a forged sign with 401', async () => {
     const forged = { ...paid, total_fee: '1' };
-    const rej = await rejection(request(signedForm(forged, config.key, referenceSign(paid, config.key))));
+    const rej = await rejection(request(signedForm(forged, config.key, payjsReferenceSign(paid, config.key))));
     expect(rej.statusCode).toBe(401);
     expect((await rejection(request(signedForm(paid, 'another-key-0000')))).statusCode).toBe(401);
   });

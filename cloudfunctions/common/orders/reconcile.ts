@@ -1,6 +1,6 @@
 import { AppError, invalidArgument, ProviderError } from '../errors';
 import type { TradeReport } from '../payment/gateway';
-import { isPayjsOrderId, nextCheckDelayMs } from '../payjs/client';
+import { isPayjsOrderId, nextCheckDelayMs, rejectsPayjsOrderId } from '../payjs/client';
 import type { OrderContext } from './context';
 import type { OrderDoc } from './model';
 import { closePendingOrder, settlePayment, type Merchant, type SettleOutcome } from './transitions';
@@ -39,16 +39,44 @@ async function askProvider(ctx: OrderContext, order: OrderDoc): Promise<TradeRep
   if (!order.payment) return undefined;
   if (order.payment.provider === 'payjs') {
     if (!ctx.payjs || !order.payjsOrderId) return undefined;
-    const report = await ctx.payjs.check(order.payjsOrderId);
+    let report;
+    try {
+      report = await ctx.payjs.check(order.payjsOrderId);
+    } catch (err) {
+      if (!rejectsPayjsOrderId(err)) throw err;
+      console.warn('[query] PAYJS does not know order', order.payjsOrderId, 'reported for', order.outTradeNo, (err as Error).message);
+      await forgetPayjsOrderId(ctx, order);
+      return undefined;
+    }
     if (report.outTradeNo === order.outTradeNo) return report;
-    // The client reported another order's PAYJS id: it says nothing about this order. Forget it, so
-    // the right id can still be reported (a kept wrong one would block every later check).
     console.warn('[query] PAYJS order', order.payjsOrderId, 'belongs to', report.outTradeNo, 'not', order.outTradeNo);
-    await ctx.repo.updateIf(order._id, 'PENDING', { payjsOrderId: ctx.db.command.remove() as string }, { payjsOrderId: order.payjsOrderId });
+    await forgetPayjsOrderId(ctx, order);
     return undefined;
   }
   if (!ctx.wxpay) return undefined;
   return ctx.wxpay.query(order.outTradeNo);
+}
+
+/**
+ * The client reported a PAYJS id that says nothing about this order (unknown, or another order's).
+ * Forget it, so the right id can still be reported: a kept wrong one would block every later check.
+ * The schedule (queryCount, nextQueryAt) stays, so reporting ids again cannot bring checks forward.
+ */
+async function forgetPayjsOrderId(ctx: OrderContext, order: OrderDoc): Promise<void> {
+  await ctx.repo.updateIf(order._id, 'PENDING', { payjsOrderId: ctx.db.command.remove() as string }, { payjsOrderId: order.payjsOrderId });
+}
+
+/**
+ * Closes the trade at the provider. PAYJS closes by its own order id, which came from the client: only
+ * once `checked` (a check answer for this very order) has tied that id to this order.
+ */
+async function closeAtProvider(ctx: OrderContext, order: OrderDoc, checked: TradeReport | undefined): Promise<void> {
+  if (!order.payment) return;
+  if (order.payment.provider === 'payjs') {
+    if (ctx.payjs && order.payjsOrderId && checked) await ctx.payjs.close(order.payjsOrderId);
+  } else if (ctx.wxpay) {
+    await ctx.wxpay.close(order.outTradeNo);
+  }
 }
 
 async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
@@ -88,15 +116,16 @@ export async function settleIfPaid(ctx: OrderContext, order: OrderDoc): Promise<
 
 /**
  * Closes an order that has (or is about to) run out of time. The provider is asked first, since a
- * payment may have landed just before the deadline. WeChat Pay's time_expire (from expiresAt) refuses
- * payments started later even if closing there fails; one already under way may still land, and is
- * then flagged paid-after-close.
+ * payment may have landed just before the deadline, then the trade is closed there (best effort).
+ * WeChat Pay's time_expire (from expiresAt) refuses payments started later even if closing there
+ * fails; PAYJS gets no time_expire, so its trade is closed only when its id is known. A payment that
+ * lands anyway is flagged paid-after-close.
  */
 export async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   try {
     const report = await askProvider(ctx, order);
     if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
-    if (order.payment && order.payment.provider !== 'payjs' && ctx.wxpay) await ctx.wxpay.close(order.outTradeNo);
+    await closeAtProvider(ctx, order, report);
   } catch (err) {
     console.warn('[expire] provider query/close failed; closing locally', order.outTradeNo, (err as Error).message);
   }
@@ -124,27 +153,41 @@ export async function rememberPayjsOrderId(ctx: OrderContext, order: OrderDoc, p
 }
 
 /**
- * Cancels a PENDING order. A WeChat Pay trade is closed at the provider first; if that fails because
- * it was paid, the order is settled instead and the caller learns it is paid.
+ * Closes a PENDING order's trade at the provider before it is cancelled; the order as it is then (PAID
+ * when the trade turned out to be paid). PAYJS is checked first, which ties the client's id to this
+ * order and may find the payment; a PAYJS order whose id is not known cannot be closed there.
+ */
+async function closeTradeForCancel(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  let checked: TradeReport | undefined;
+  if (order.payment?.provider === 'payjs') {
+    try {
+      checked = await askProvider(ctx, order);
+    } catch (err) {
+      throw err instanceof AppError ? err : new ProviderError(`checking the PAYJS order failed: ${(err as Error).message}`);
+    }
+    if (checked?.state === 'SUCCESS') return settleFromQuery(ctx, order, checked);
+  }
+  try {
+    await closeAtProvider(ctx, order, checked);
+  } catch (err) {
+    // Closing fails when the trade was paid meanwhile: ask, and settle instead.
+    const report = await askProvider(ctx, order).catch(() => undefined);
+    if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
+    throw err instanceof ProviderError ? err : new ProviderError(`closing the trade failed: ${(err as Error).message}`);
+  }
+  return order;
+}
+
+/**
+ * Cancels a PENDING order. Its trade is closed at the provider first; if that fails because it was
+ * paid, the order is settled instead and the caller learns it is paid.
  */
 export async function cancel(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   order = await reconcile(ctx, order, { query: false });
   if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order is already paid and cannot be cancelled.');
   if (order.status !== 'PENDING') return order;
   if (order.payment) {
-    try {
-      if (order.payment.provider === 'payjs') {
-        // PAYJS has no close: ask once; a payment after this is flagged paid-after-close.
-        const report = await askProvider(ctx, order);
-        if (report?.state === 'SUCCESS') order = await settleFromQuery(ctx, order, report);
-      } else if (ctx.wxpay) {
-        await ctx.wxpay.close(order.outTradeNo);
-      }
-    } catch (err) {
-      const report = await askProvider(ctx, order).catch(() => undefined);
-      if (report?.state === 'SUCCESS') order = await settleFromQuery(ctx, order, report);
-      else throw err instanceof ProviderError ? err : new ProviderError(`closing the trade failed: ${(err as Error).message}`);
-    }
+    order = await closeTradeForCancel(ctx, order);
     if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
   }
   if (!(await closePendingOrder(ctx.db, ctx.repo, order, 'CANCELLED', ctx.now()))) {

@@ -31,7 +31,20 @@ export function isPayjsOrderId(id: unknown): id is string {
   return typeof id === 'string' && /^[0-9A-Za-z_-]{1,32}$/.test(id);
 }
 
-/** Order query by PAYJS order id. One request per call: no retry loop, the caller rate-limits. */
+/** The PAYJS APIs this client calls; each takes a PAYJS order id and answers signed JSON. */
+type PayjsApi = 'check' | 'close';
+
+/**
+ * Whether a check failed in a way that says PAYJS does not know the order id as ours: a signed refusal
+ * (return_code 0, e.g. an unknown order) or an answer without a valid sign (PAYJS adds `msg` to failure
+ * answers and may leave them unsigned). Transport errors, HTTP errors and odd answers say nothing about
+ * the id.
+ */
+export function rejectsPayjsOrderId(err: unknown): boolean {
+  return err instanceof ProviderError && (err.providerCode === 'CHECK_FAILED' || err.providerCode === 'SIGN_ERROR');
+}
+
+/** Order query and close by PAYJS order id. One request per call: no retry loop, the caller rate-limits. */
 export class PayjsClient {
   private readonly timeoutMs: number;
 
@@ -42,7 +55,22 @@ export class PayjsClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
+  /** `POST /api/check` (help.payjs.cn, 订单查询): what PAYJS knows of the order, signature verified. */
   async check(payjsOrderId: string): Promise<PayjsTradeReport> {
+    return this.readCheck(payjsOrderId, await this.call('check', payjsOrderId));
+  }
+
+  /**
+   * `POST /api/close` (help.payjs.cn, 关闭订单): the order can no longer be paid. A refusal (e.g. the
+   * order is paid) is a ProviderError with providerCode CLOSE_FAILED; the caller checks what happened.
+   */
+  async close(payjsOrderId: string): Promise<void> {
+    const fields = await this.call('close', payjsOrderId);
+    if (String(fields.payjs_order_id) !== payjsOrderId) throw new ProviderError('PAYJS close answer is for another order');
+  }
+
+  /** Sends `{payjs_order_id, sign}` to the API; the answer's fields once its sign and return_code are good. */
+  private async call(api: PayjsApi, payjsOrderId: string): Promise<PayjsParams> {
     // The id comes from the PAYJS mini-program's return hint, i.e. from the client: check its shape.
     if (!isPayjsOrderId(payjsOrderId)) {
       throw invalidArgument('payjsOrderId must be 1–32 letters, digits, _ or -.');
@@ -52,30 +80,27 @@ export class PayjsClient {
     try {
       answer = await httpRequest({
         method: 'POST',
-        url: `${this.config.apiBase}/api/check`,
+        url: `${this.config.apiBase}/api/${api}`,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: encodeForm({ ...params, sign: signPayjs(params, this.config.key) }),
         timeoutMs: this.timeoutMs,
       });
     } catch (e) {
-      if (e instanceof TransportError) throw new ProviderError(`PAYJS check unreachable: ${e.message}`, undefined, true);
+      if (e instanceof TransportError) throw new ProviderError(`PAYJS ${api} unreachable: ${e.message}`, undefined, true);
       throw e;
     }
-    if (answer.status >= 500) throw new ProviderError(`PAYJS check answered HTTP ${answer.status}`, `HTTP_${answer.status}`, true);
-    if (answer.status !== 200) throw new ProviderError(`PAYJS check answered HTTP ${answer.status}`, `HTTP_${answer.status}`);
-    return this.readAnswer(payjsOrderId, answer.body);
+    if (answer.status >= 500) throw new ProviderError(`PAYJS ${api} answered HTTP ${answer.status}`, `HTTP_${answer.status}`, true);
+    if (answer.status !== 200) throw new ProviderError(`PAYJS ${api} answered HTTP ${answer.status}`, `HTTP_${answer.status}`);
+    const fields = parseAnswer(api, answer.body);
+    // Failure answers carry `msg` (check) or `return_msg` (close); name it, but trust nothing unsigned.
+    const said = [fields.return_msg, fields.msg].find((m) => typeof m === 'string' && m !== '');
+    const msg = said === undefined ? '' : `: ${said}`;
+    if (!verifyPayjsSign(fields, this.config.key)) throw new ProviderError(`PAYJS ${api} answer has no valid sign${msg}`, 'SIGN_ERROR');
+    if (String(fields.return_code) !== '1') throw new ProviderError(`PAYJS ${api} failed${msg}`, `${api.toUpperCase()}_FAILED`);
+    return fields;
   }
 
-  private readAnswer(payjsOrderId: string, raw: Buffer): PayjsTradeReport {
-    const fields = parseAnswer(raw);
-    if (!verifyPayjsSign(fields, this.config.key)) {
-      // Failure answers may come unsigned (they add a `msg`): name it, but trust nothing in it.
-      const msg = typeof fields.msg === 'string' ? `: ${fields.msg}` : '';
-      throw new ProviderError(`PAYJS check answer has no valid sign${msg}`, 'SIGN_ERROR');
-    }
-    if (String(fields.return_code) !== '1') {
-      throw new ProviderError(`PAYJS check failed${typeof fields.msg === 'string' ? `: ${fields.msg}` : ''}`, 'CHECK_FAILED');
-    }
+  private readCheck(payjsOrderId: string, fields: PayjsParams): PayjsTradeReport {
     if (fields.mchid !== undefined && String(fields.mchid) !== this.config.mchid) throw new ProviderError('PAYJS check answer is for another mchid');
     if (String(fields.payjs_order_id) !== payjsOrderId) throw new ProviderError('PAYJS check answer is for another order');
     const outTradeNo = fields.out_trade_no;
@@ -104,18 +129,18 @@ export class PayjsClient {
 }
 
 /** The JSON answer as a flat map of signable values (what PAYJS signed before encoding it). */
-function parseAnswer(raw: Buffer): PayjsParams {
+function parseAnswer(api: PayjsApi, raw: Buffer): PayjsParams {
   let data: unknown;
   try {
     data = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new ProviderError('PAYJS check answer is not JSON');
+    throw new ProviderError(`PAYJS ${api} answer is not JSON`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProviderError('PAYJS check answer is not a JSON object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProviderError(`PAYJS ${api} answer is not a JSON object`);
   const fields: PayjsParams = {};
   for (const [name, value] of Object.entries(data)) {
     const ok = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
-    if (!ok) throw new ProviderError(`PAYJS check answer field ${name} cannot be verified`);
+    if (!ok) throw new ProviderError(`PAYJS ${api} answer field ${name} cannot be verified`);
     fields[name] = value as string | number | null;
   }
   return fields;

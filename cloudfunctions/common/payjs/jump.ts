@@ -45,7 +45,7 @@ export function buildPayjsJump(config: PayjsConfig, order: PayjsJumpOrder, nonce
   }
   const body = truncateChars(order.description.trim(), PAYJS_LIMITS.body);
   if (body === '') throw invalidArgument('description must not be empty.');
-  // An empty attach would still be signed (`attach=`): leave it out instead.
+  // An empty attach is no attach (PAYJS signs without it too): leave it out of extraData.
   const attach = order.attach === '' ? undefined : order.attach;
   if (attach !== undefined && charLength(attach) > PAYJS_LIMITS.attach) {
     throw invalidArgument(`attach must be at most ${PAYJS_LIMITS.attach} characters.`);

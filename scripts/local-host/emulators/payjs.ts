@@ -14,7 +14,7 @@ import type { StateStore } from './state-file';
 
 /**
  * PAYJS as the local host plays it: the PAYJS mini-program the shop jumps to (`jump`), the payer's
- * choice in it (`settle`), the signed form notification, and `POST /api/check`.
+ * choice in it (`settle`), the signed form notification, `POST /api/check` and `POST /api/close`.
  */
 
 /** PAYJS redelivers at 0, 15, 30, 180, 1800 and 3600 s: the delays between those attempts. */
@@ -52,6 +52,12 @@ export type PayjsEmulator = Emulator & {
   /** What the PAYJS mini-program does when opened with `extraData`; refusals are EmulatorRefusal. */
   jump(extraData: Record<string, unknown>): EmulatedPayment;
 };
+
+interface ApiRoute {
+  answer(form: Record<string, string>): EmuReply;
+  /** Where a refusal's reason goes. */
+  messageField: 'msg' | 'return_msg';
+}
 
 const digits = (n: number): string => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
 const chars = (s: string): number => Array.from(s).length;
@@ -98,6 +104,7 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     if (existing) {
       if (existing.amountFen !== amountFen) throw new EmulatorRefusal(`out_trade_no ${outTradeNo} was placed with another total_fee`);
       if (existing.status === 'PAID') throw new EmulatorRefusal(`out_trade_no ${outTradeNo} is already paid`, 409);
+      if (existing.status === 'CLOSED') throw new EmulatorRefusal(`out_trade_no ${outTradeNo} is closed`, 409);
       existing.status = 'WAITING';
       persisted.save();
       return existing;
@@ -123,7 +130,8 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
   }
 
   function notification(payment: EmulatedPayment): { headers: Record<string, string>; body: string } {
-    const fields: PayjsParams = {
+    // Every documented field is sent, attach empty when the order had none: the sign leaves it out.
+    const fields: Record<string, string | number | undefined> = {
       return_code: 1,
       total_fee: payment.amountFen,
       out_trade_no: payment.outTradeNo,
@@ -131,7 +139,7 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
       transaction_id: payment.transactionId,
       time_end: formatPayjsTime(payment.paidAt ?? now()),
       openid: payment.openid,
-      attach: attaches.get(payment.id),
+      attach: attaches.get(payment.id) ?? '',
       mchid: payment.mchid,
     };
     return {
@@ -160,16 +168,21 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     return jsonReply(200, { ...fields, sign: signPayjs(fields, opts.key) });
   }
 
-  function check(req: EmuRequest): EmuReply {
-    if (req.method !== 'POST') return jsonReply(405, { return_code: 0, msg: 'POST only' });
+  /** Answers an API request whose form is signed; anything else gets a signed refusal. */
+  function answerSigned(req: EmuRequest, route: ApiRoute): EmuReply {
+    const refuse = (message: string) => signed({ return_code: 0, [route.messageField]: message });
     let form: Record<string, string>;
     try {
       form = parseForm(req.rawBody);
     } catch (e) {
-      if (e instanceof FormError) return signed({ return_code: 0, msg: e.message });
+      if (e instanceof FormError) return refuse(e.message);
       throw e;
     }
-    if (!verifyPayjsSign(form, opts.key)) return signed({ return_code: 0, msg: 'sign error' });
+    if (!verifyPayjsSign(form, opts.key)) return refuse('sign error');
+    return route.answer(form);
+  }
+
+  function check(form: Record<string, string>): EmuReply {
     const payment = payments.get(form.payjs_order_id ?? '');
     if (!payment) return signed({ return_code: 0, msg: 'order not found' });
     const paid = payment.status === 'PAID';
@@ -187,13 +200,33 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     });
   }
 
+  /** A waiting (or failed) order closes; closing a closed one again is no error; a paid one is refused. */
+  function close(form: Record<string, string>): EmuReply {
+    const payment = payments.get(form.payjs_order_id ?? '');
+    if (!payment) return signed({ return_code: 0, return_msg: 'order not found', payjs_order_id: form.payjs_order_id });
+    if (payment.status === 'PAID') return signed({ return_code: 0, return_msg: '订单已支付，无法关闭', payjs_order_id: payment.id });
+    if (payment.status !== 'CLOSED') {
+      payment.status = 'CLOSED';
+      persisted.save();
+    }
+    return signed({ return_code: 1, return_msg: 'SUCCESS', payjs_order_id: payment.id });
+  }
+
+  // A failed check adds `msg`; close always answers `return_msg` (help.payjs.cn).
+  const routes: Record<string, ApiRoute> = {
+    '/api/check': { answer: check, messageField: 'msg' },
+    '/api/close': { answer: close, messageField: 'return_msg' },
+  };
+
   async function handle(req: EmuRequest): Promise<EmuReply | undefined> {
-    if (req.path !== '/api/check') return undefined;
+    const route = Object.prototype.hasOwnProperty.call(routes, req.path) ? routes[req.path] : undefined;
+    if (!route) return undefined;
     received.push({ method: req.method, path: req.path, body: req.rawBody.toString('utf8'), at: now() });
     const fault = faults.take(req);
     if (fault?.kind === 'reply') return fault.reply;
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-    return check(req);
+    if (req.method !== 'POST') return jsonReply(405, { return_code: 0, [route.messageField]: 'POST only' });
+    return answerSigned(req, route);
   }
 
   return { provider: 'payjs', received, faults, jump, settle, handle, list: () => [...payments.values()] };
