@@ -1,7 +1,7 @@
 /** Scan-to-pay: draws the Native code_url as a QR code and polls while visible. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
-// A CommonJS module (module.exports = drawQrcode): require form, whatever interop the compiler applies.
-import drawQrcode = require('weapp-qrcode');
+// A CommonJS module: DevTools compiles with Babel, whose interop makes the default import its exports.
+import drawQrcode from 'weapp-qrcode';
 import { confirmingPageMethods } from '../confirming-page';
 import { config } from '../../config';
 import { checkout, type CheckoutPhase } from '../../stores/checkout';
