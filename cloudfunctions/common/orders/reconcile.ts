@@ -171,8 +171,8 @@ async function closeTradeForCancel(ctx: OrderContext, order: OrderDoc): Promise<
     await closeAtProvider(ctx, order, checked);
   } catch (err) {
     // Closing fails when the trade was paid meanwhile: ask, and settle instead.
-    const report = await askProvider(ctx, order).catch(() => undefined);
-    if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
+    const settled = await settleIfPaid(ctx, order);
+    if (settled.status === 'PAID') return settled;
     throw err instanceof ProviderError ? err : new ProviderError(`closing the trade failed: ${(err as Error).message}`);
   }
   return order;
