@@ -41,6 +41,7 @@ function render() {
   $('orders-count').textContent = String(orders.length);
   $('payments-empty').hidden = payments.length > 0;
   $('orders-empty').hidden = orders.length > 0;
+  $('orders-table').hidden = orders.length === 0;
   refreshRelativeTimes(document.body, now);
 }
 
