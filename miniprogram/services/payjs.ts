@@ -14,7 +14,8 @@ export const SCENE_BACK_FROM_MINIPROGRAM = 1038;
  * navigateToMiniProgram cannot reach the sandbox, so its PAYJS emulator stands in and this resolves with
  * the hint PAYJS would hand back. Rejects when PAYJS cannot be opened.
  */
-export function jumpToPayjs(jump: PayjsJump): Promise<PayjsReturnHint | null> {
+/** Resolves 'declined' when the payer declined WeChat's prompt to open PAYJS. */
+export function jumpToPayjs(jump: PayjsJump): Promise<PayjsReturnHint | null | 'declined'> {
   if (config.mode === 'local') return simulatePayjs(jump);
   return new Promise((resolve, reject) => {
     wx.navigateToMiniProgram({
@@ -22,7 +23,8 @@ export function jumpToPayjs(jump: PayjsJump): Promise<PayjsReturnHint | null> {
       path: jump.path,
       extraData: jump.extraData,
       success: () => resolve(null),
-      fail: (err) => reject(new Error(err.errMsg)),
+      // The payer declined WeChat's "open another mini-program" prompt: nothing happened, nothing to report.
+      fail: (err) => (/fail cancel/.test(err.errMsg) ? resolve('declined') : reject(new Error(err.errMsg))),
     });
   });
 }

@@ -81,9 +81,15 @@ export class CheckoutStore {
     return this.phase === 'paying' && this.payjs !== null && !this.payjsJumped;
   }
 
+  /** Back from PAYJS saying it was not paid, and the server agrees so far: paying again is offered. */
+  get backWithoutPaying(): boolean {
+    return this.phase === 'confirming' && !this.polling && this.payjsJumped && this.payjsHint?.success === false;
+  }
+
   get notice(): string {
     if (this.phase === 'confirming') {
-      if (this.polling) return '正在确认支付结果…';
+      // Scan-to-pay waits for another phone; "confirming" would claim a payment that has not started.
+      if (this.polling) return this.codeUrl ? '等待扫码支付…' : '正在确认支付结果…';
       if (this.payjsJumped && this.payjsHint?.success === false) {
         return `已从 PAYJS 返回，尚未完成支付${this.payjsHint.msg ? `（${this.payjsHint.msg}）` : ''}。如已支付，请点“我已支付，重新查询”。`;
       }
@@ -157,7 +163,11 @@ export class CheckoutStore {
     }
     const outcome = await requestPayment(data.payment);
     if (outcome.kind === 'cancel') return this.set({ phase: 'cancelled' });
-    if (outcome.kind === 'fail') return this.set({ phase: 'failed', errorMessage: `支付未完成：${outcome.message}` });
+    if (outcome.kind === 'fail') {
+      // WeChat's errMsg is for developers; the payer gets a plain sentence.
+      console.warn('[pay] requestPayment failed:', outcome.message);
+      return this.set({ phase: 'failed', errorMessage: '支付未完成，请重试' });
+    }
     this.set({ phase: 'confirming' });
     void this.confirm();
   }
@@ -172,12 +182,14 @@ export class CheckoutStore {
   /** PAYJS: the jump, from a tap on the paying page. */
   async jumpToPayjs(): Promise<void> {
     if (!this.payjs) return;
-    let simulatedReturn: PayjsReturnHint | null;
+    let simulatedReturn: Awaited<ReturnType<typeof jumpToPayjs>>;
     try {
       simulatedReturn = await jumpToPayjs(this.payjs);
     } catch (err) {
       return this.set({ errorMessage: `无法打开 PAYJS：${errorMessage(err)}` });
     }
+    // Declined WeChat's prompt: still on this page, the jump button still there.
+    if (simulatedReturn === 'declined') return;
     this.set({ payjsJumped: true, payjsHint: null, errorMessage: '' });
     if (simulatedReturn) {
       // Local mode: back from the emulator with no page hide/show, so do what App.onShow and the
@@ -195,6 +207,8 @@ export class CheckoutStore {
   /** Called from the paying page's onShow: after a jump, start asking the server. */
   onPayingPageShow(): void {
     if (this.payjsJumped && this.phase === 'paying') this.set({ phase: 'confirming' });
+    // After a cold start the jump is forgotten, but App.onShow recorded PAYJS's return: ask the server.
+    if (this.phase === 'idle' && this.payjsHint && this.order?.status === 'PENDING' && this.order.payMethod === 'payjs') this.set({ phase: 'confirming' });
     if (this.phase === 'confirming' && !this.polling) void this.confirm();
   }
 

@@ -119,12 +119,12 @@ test('cancel in the sheet: cancelled, the order stays payable on the server, and
   expect(wallet.seen.map((p) => p.package)).toEqual([wallet.seen[0].package, wallet.seen[0].package]);
 });
 
-test('a paySign the wallet rejects: failed with WeChat\'s message, nothing paid', async () => {
+test('a paySign the wallet rejects: failed, nothing paid', async () => {
   wallet.alter = (p) => ({ ...p, paySign: p.paySign.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
   const { orderId, result } = await submitAndOpenResult({ 'sku-mug': 1 });
   await reachPhase('failed');
   expect(result.text('#failed')).toBe('支付失败');
-  expect(result.text('#error-message')).toBe('支付未完成：requestPayment:fail 支付验证签名失败');
+  expect(result.text('#error-message')).toBe('支付未完成，请重试');
   expect((await s.order(orderId)).status).toBe('PENDING');
   expect(result.comp.querySelector('#pay-again')).toBeTruthy();
 });

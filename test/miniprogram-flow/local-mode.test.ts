@@ -113,7 +113,7 @@ test('模拟支付 → 支付失败: failed, nothing paid', async () => {
   const orderId = orderIdOf(await submitCart({ 'sku-filter-papers': 1 }));
   const result = open(ids.result, { orderId });
   await reachPhase('failed');
-  expect(result.text('#error-message')).toBe('支付未完成：模拟支付失败');
+  expect(result.text('#error-message')).toBe('支付未完成，请重试');
   expect((await s.order(orderId)).status).toBe('PENDING');
 });
 

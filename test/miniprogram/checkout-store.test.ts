@@ -92,17 +92,20 @@ test('requestPayment:fail cancel is a normal outcome: cancelled, order still pay
   expect(s.canPayAgain).toBe(true);
 });
 
-test('a failed payment is failed with its message', async () => {
+test('a failed payment is failed with a plain sentence; WeChat\'s errMsg goes to the console', async () => {
   setTransport(
     new FakeTransport()
       .on('createOrder', () => ok({ order: order() }))
       .on('pay', () => ok({ method: 'wechat', order: order(), payment })),
   );
   failPayment('requestPayment:fail 余额不足');
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   const s = store();
   await s.submit(lines, 'wechat');
   expect(s.phase).toBe('failed');
-  expect(s.errorMessage).toContain('余额不足');
+  expect(s.errorMessage).toBe('支付未完成，请重试');
+  expect(warn.mock.calls.flat().join(' ')).toContain('余额不足');
+  warn.mockRestore();
 });
 
 test('a server error is failed with the text for its code (the server message is for developers)', async () => {
@@ -220,12 +223,70 @@ test('scan-to-pay keeps asking past the usual deadline while the code can still 
   expect(n).toBe(6);
 });
 
-test('a PAYJS return hint recorded before the order page opens (cold start) is still sent to the server', async () => {
-  const t = new FakeTransport().on('queryOrder', () => ok({ order: order('PAID') }));
+const payjsJump = {
+  appId: 'wx959c8c1fb2d877b5' as const,
+  path: 'pages/pay' as const,
+  extraData: { mchid: 'm', total_fee: 2980, out_trade_no: 'T1', body: 'b', notify_url: 'https://x/n', nonce: 'n', sign: 'S' },
+};
+
+function payjsTransport(queryStatus: () => 'PENDING' | 'PAID' = () => 'PENDING') {
+  return new FakeTransport()
+    .on('createOrder', () => ok({ order: order() }))
+    .on('pay', () => ok({ method: 'payjs', order: order('PENDING', { payMethod: 'payjs' }), payjs: payjsJump }))
+    .on('queryOrder', () => ok({ order: order(queryStatus(), { payMethod: 'payjs' }) }));
+}
+
+test('PAYJS: declining WeChat\'s prompt to open PAYJS is no error and leaves the jump on offer', async () => {
+  setTransport(payjsTransport());
+  wxStub.navigateToMiniProgram = (o: { fail: (e: { errMsg: string }) => void }) => o.fail({ errMsg: 'navigateToMiniProgram:fail cancel' });
+  const s = store();
+  await s.submit(lines, 'payjs');
+  await s.jumpToPayjs();
+  expect(s.errorMessage).toBe('');
+  expect(s.payjsJumped).toBe(false);
+  expect(s.payjsReady).toBe(true);
+});
+
+test('PAYJS: back without paying, the server agreeing, offers paying again', async () => {
+  const t = payjsTransport();
+  setTransport(t);
+  wxStub.navigateToMiniProgram = (o: { success: () => void }) => o.success();
+  const s = store();
+  await s.submit(lines, 'payjs');
+  await s.jumpToPayjs();
+  s.recordPayjsReturn({ success: false, msg: '用户取消', payjsOrderId: 'P1' });
+  s.onPayingPageShow();
+  await until(() => !s.polling && t.callsOf('queryOrder').length > 0);
+  expect(s.backWithoutPaying).toBe(true);
+  expect(s.canPayAgain).toBe(true);
+  expect(s.notice).toContain('尚未完成支付');
+});
+
+test('PAYJS after a cold start: the recorded return makes the order page ask the server, with the hint', async () => {
+  let status: 'PENDING' | 'PAID' = 'PENDING';
+  const t = payjsTransport(() => status);
   setTransport(t);
   const s = store();
   s.recordPayjsReturn({ success: true, payjsOrderId: 'P123' });
   await s.open('o1');
-  await s.confirm();
+  status = 'PAID';
+  s.onPayingPageShow(); // what the result page's onShow does
+  await until(() => s.phase === 'paid');
   expect(t.callsOf('queryOrder').at(-1)).toMatchObject({ orderId: 'o1', payjsOrderId: 'P123' });
+});
+
+test('scan-to-pay says it waits for the scan, not that it confirms a payment', async () => {
+  const open = { expiresAt: Date.now() + 10 * 60_000 };
+  setTransport(
+    new FakeTransport()
+      .on('createOrder', () => ok({ order: order('PENDING', open) }))
+      .on('pay', () => ok({ method: 'native', order: order('PENDING', open), codeUrl: 'weixin://wxpay/bizpayurl?pr=abc' }))
+      .on('queryOrder', () => ok({ order: order('PENDING', open) })),
+  );
+  const s = store();
+  await s.submit(lines, 'native');
+  void s.confirm();
+  await until(() => s.polling);
+  expect(s.notice).toBe('等待扫码支付…');
+  s.stopPolling();
 });

@@ -95,7 +95,7 @@ describe('services/payjs in local mode', () => {
     sheet(0);
     const hint = await jumpToPayjs(payjs);
     expect(hint).toMatchObject({ success: false, resultCode: 'FAIL', payjsOrderId: 'PJ1' });
-    expect(hint?.msg).toContain('模拟支付请求失败');
+    expect(typeof hint === 'object' && hint?.msg).toContain('模拟支付请求失败');
   });
 
   test('cloud mode still uses navigateToMiniProgram, with no request to any sandbox', async () => {

@@ -28,6 +28,10 @@ Component({
       }
     },
 
+    onRetry() {
+      void this.load();
+    },
+
     onOpen(e: WechatMiniprogram.TouchEvent<Record<string, never>, Record<string, never>, { id: string }>) {
       wx.navigateTo({ url: `/pay/result/index?orderId=${e.currentTarget.dataset.id}` });
     },

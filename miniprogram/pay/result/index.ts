@@ -20,6 +20,7 @@ ComponentWithStore({
       canCancel: 'canCancel',
       payjsReady: 'payjsReady',
       payjsJumped: 'payjsJumped',
+      backWithoutPaying: 'backWithoutPaying',
       items: (store: typeof checkout) =>
         (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
     },
