@@ -81,6 +81,11 @@ export class CheckoutStore {
     return this.phase === 'paying' && this.payjs !== null && !this.payjsJumped;
   }
 
+  /** The order page could not load its order. */
+  get loadFailed(): boolean {
+    return this.phase === 'idle' && this.order === null && this.errorMessage !== '';
+  }
+
   /** Back from PAYJS saying it was not paid, and the server agrees so far: paying again is offered. */
   get backWithoutPaying(): boolean {
     return this.phase === 'confirming' && !this.polling && this.payjsJumped && this.payjsHint?.success === false;
@@ -287,7 +292,8 @@ export class CheckoutStore {
       this.set({ order: res.order });
       this.applyStatus(res.order);
     } catch (err) {
-      this.fail(err);
+      // Not knowing the order is no payment failure: the page offers loading it again (loadFailed).
+      this.set({ errorMessage: errorMessage(err) });
     }
   }
 

@@ -269,3 +269,26 @@ describe('result page → my orders', () => {
     expect(calls).toEqual([expected]);
   });
 });
+
+describe('result page, order not loadable', () => {
+  test('shows 加载失败 (not a payment failure) and loads again on 重试', async () => {
+    let calls = 0;
+    setTransport(
+      new FakeTransport().on('queryOrder', () => {
+        if (++calls === 1) throw new Error('request:fail timeout');
+        return ok({ order: order('PAID') });
+      }),
+    );
+    checkout.reset();
+    const { comp, page } = open(resultId);
+    page.onLoad({ orderId: 'o1' });
+    await settle();
+    expect(comp.querySelector('#load-failed')).toBeTruthy();
+    expect(comp.querySelector('#failed')).toBeFalsy();
+    comp.querySelector('#retry-load')!.dispatchEvent('tap');
+    await until(() => checkout.phase === 'paid');
+    await settle();
+    expect(comp.querySelector('#paid')).toBeTruthy();
+    expect(comp.querySelector('#retry-load')).toBeFalsy();
+  });
+});

@@ -5,7 +5,7 @@ import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
 
 ComponentWithStore({
-  data: {},
+  data: { orderId: '' },
   storeBindings: {
     store: checkout,
     fields: {
@@ -21,6 +21,7 @@ ComponentWithStore({
       payjsReady: 'payjsReady',
       payjsJumped: 'payjsJumped',
       backWithoutPaying: 'backWithoutPaying',
+      loadFailed: 'loadFailed',
       items: (store: typeof checkout) =>
         (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
     },
@@ -30,7 +31,13 @@ ComponentWithStore({
     ...confirmingPageMethods,
 
     onLoad(query: Record<string, string | undefined>) {
-      if (query.orderId) void checkout.open(query.orderId);
+      if (!query.orderId) return;
+      this.setData({ orderId: query.orderId });
+      void checkout.open(query.orderId);
+    },
+
+    onRetryLoad() {
+      if (this.data.orderId) void checkout.open(this.data.orderId);
     },
 
     async onPayAgain() {
