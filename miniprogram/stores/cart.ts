@@ -96,6 +96,23 @@ export class CartStore {
     this.persist();
   }
 
+  /**
+   * Brings saved lines up to date with the catalog (names, prices, stock): products no longer sold
+   * are dropped, quantities cut to what is left. Returns whether anything changed.
+   */
+  syncWithCatalog(products: Product[]): boolean {
+    const bySku = new Map(products.map((p) => [p.skuId, p]));
+    const before = JSON.stringify(this.items);
+    this.items = this.items.flatMap((item) => {
+      const p = bySku.get(item.skuId);
+      if (!p || p.stock < 1) return [];
+      return [{ skuId: p.skuId, name: p.name, priceFen: p.priceFen, stock: p.stock, quantity: Math.min(item.quantity, p.stock) }];
+    });
+    const changed = JSON.stringify(this.items) !== before;
+    if (changed) this.persist();
+    return changed;
+  }
+
   /** Reads the saved cart (called on launch). Malformed entries are dropped, not trusted. */
   restore(): void {
     let saved: unknown;

@@ -110,3 +110,19 @@ test('the chosen method is sent; native opens the scan page', async () => {
   expect(t.callsOf('pay')[0]).toMatchObject({ method: 'native', orderId: 'o1' });
   expect(navigate.mock.calls[0][0]).toEqual({ url: '/pay/scan/index' });
 });
+
+test('showing the cart brings saved prices and stock up to date from the catalog', async () => {
+  setTransport(
+    new FakeTransport().on('listProducts', () =>
+      ok({
+        products: [
+          { skuId: 'tea', name: '绿茶', priceFen: 2190, stock: 5 },
+          { skuId: 'cup', name: '茶杯', priceFen: 990, stock: 5 },
+        ],
+      }),
+    ),
+  );
+  const comp = render();
+  await until(() => comp.querySelector('#total')!.dom.textContent === '¥31.80');
+  expect(comp.querySelectorAll('.line')).toHaveLength(2); // 茶壶 is no longer sold
+});

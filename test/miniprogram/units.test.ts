@@ -139,3 +139,24 @@ describe('PAYJS return hint', () => {
     expect(payjsReturnHint({ scene: 1038, referrerInfo: { appId: 'wx959c8c1fb2d877b5', extraData: { success: 'yes', payjsOrderId: 7 } } })).toEqual({});
   });
 });
+
+describe('cart.syncWithCatalog', () => {
+  const product = (skuId: string, priceFen: number, stock: number) => ({ skuId, name: skuId.toUpperCase(), priceFen, stock });
+
+  test('takes today\'s names, prices and stock, drops what is gone, cuts quantities to stock, and saves', () => {
+    const c = new CartStore();
+    c.add(product('tea', 1990, 5));
+    c.add(product('tea', 1990, 5));
+    c.add(product('tea', 1990, 5));
+    c.add(product('cup', 990, 3));
+    c.add(product('gone', 100, 3));
+    expect(c.syncWithCatalog([product('tea', 2190, 2), product('cup', 990, 3), product('soldout', 1, 0)])).toBe(true);
+    expect(c.items).toEqual([
+      { skuId: 'tea', name: 'TEA', priceFen: 2190, stock: 2, quantity: 2 },
+      { skuId: 'cup', name: 'CUP', priceFen: 990, stock: 3, quantity: 1 },
+    ]);
+    expect(c.totalFen).toBe(2 * 2190 + 990);
+    expect(storage.get(CART_STORAGE_KEY)).toEqual(c.items);
+    expect(c.syncWithCatalog([product('tea', 2190, 2), product('cup', 990, 3)])).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import type { PayMethod } from '../../../typings/checkout';
 import { config } from '../../config';
+import { call } from '../../services/api';
 import { cart, type CartItem } from '../../stores/cart';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
@@ -45,6 +46,18 @@ ComponentWithStore({
   methods: {
     onShow() {
       this.renderAll();
+      void this.syncPrices();
+    },
+
+    /** Saved prices and stock may be days old: show today's (the server prices the order anyway). */
+    async syncPrices() {
+      if (cart.items.length === 0) return;
+      try {
+        const { products } = await call<'listProducts'>({ action: 'listProducts' });
+        if (cart.syncWithCatalog(products)) this.renderAll();
+      } catch {
+        // Offline: the saved figures stay on screen; createOrder reports real problems.
+      }
     },
 
     /** The full list: only when lines appear or disappear. */
