@@ -25,12 +25,14 @@ export function toCompactBeijing(ms: number): string {
   return beijingParts(ms).join('');
 }
 
-/** Parses v2 `yyyyMMddHHmmss` (Beijing time) to epoch ms; undefined when malformed. */
+/** Parses v2 `yyyyMMddHHmmss` (Beijing time) to epoch ms; undefined when malformed or not a real date. */
 export function parseCompactBeijing(s: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
   if (!m) return undefined;
   const [y, mo, d, h, mi, sec] = m.slice(1).map(Number);
-  return Date.UTC(y, mo - 1, d, h, mi, sec) - BEIJING_OFFSET_MS;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, sec) - BEIJING_OFFSET_MS;
+  // Date.UTC rolls 2024-02-30 over to March: only a date that formats back the same is real.
+  return toCompactBeijing(ms) === s ? ms : undefined;
 }
 
 /** Parses an RFC 3339 timestamp (as in v3 `success_time`) to epoch ms; undefined when malformed. */

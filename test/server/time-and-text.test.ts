@@ -1,3 +1,4 @@
+import { parseFen } from '../../cloudfunctions/common/money';
 import { truncateUtf8 } from '../../cloudfunctions/common/text';
 import { parseCompactBeijing, parseRfc3339, toCompactBeijing, toRfc3339Beijing } from '../../cloudfunctions/common/time';
 import { newOrderId, newOutTradeNo } from '../../cloudfunctions/common/orders/ids';
@@ -17,6 +18,10 @@ describe('Beijing time formats', () => {
     expect(parseCompactBeijing('20150520132935')).toBe(ms);
     expect(parseRfc3339('2015-05-20T13:29:35+08:00')).toBe(ms);
     expect(parseCompactBeijing('2015-05-20')).toBeUndefined();
+    // Not real dates: Date.UTC would roll them over silently.
+    expect(parseCompactBeijing('20240230120000')).toBeUndefined();
+    expect(parseCompactBeijing('20241301000000')).toBeUndefined();
+    expect(parseCompactBeijing('20240229120000')).toBe(Date.UTC(2024, 1, 29, 4, 0, 0));
     expect(parseRfc3339('yesterday')).toBeUndefined();
   });
 });
@@ -60,5 +65,15 @@ describe('priceItems', () => {
     expect(() => priceItems([{ skuId: 'zz', quantity: 1 }], catalog)).toThrow(/zz/);
     const rich = new Map([['gold', { name: 'Gold', priceFen: 90_000_000 }]]);
     expect(() => priceItems([{ skuId: 'gold', quantity: 2 }], rich)).toThrow(/limit/);
+  });
+});
+
+describe('parseFen', () => {
+  it('takes whole positive fen only, from JSON numbers or digit strings', () => {
+    expect(parseFen('980')).toBe(980);
+    expect(parseFen(980)).toBe(980);
+    for (const bad of ['9.80', '9.8', '0980', '-1', '1e3', ' 980', '', '0', 0, 9.8, -1, Number.MAX_SAFE_INTEGER + 2, null, undefined, '99999999999999999']) {
+      expect(parseFen(bad)).toBeUndefined();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { PayjsConfig } from '../config';
 import { invalidArgument, ProviderError } from '../errors';
 import { httpRequest, TransportError } from '../http';
-import { parseFen } from './fen';
+import { parseFen } from '../money';
 import { encodeForm } from './form';
 import type { PayjsTradeReport } from './notification';
 import { signPayjs, verifyPayjsSign, type PayjsParams } from './sign';

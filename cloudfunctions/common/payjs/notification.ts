@@ -1,6 +1,6 @@
 import type { PayjsConfig } from '../config';
 import { NotificationRejected, type HttpReply, type HttpRequestLike, type TradeReport } from '../payment/gateway';
-import { parseFen } from './fen';
+import { parseFen } from '../money';
 import { FormError, parseForm } from './form';
 import { verifyPayjsSign } from './sign';
 import { parsePayjsTime } from './time';

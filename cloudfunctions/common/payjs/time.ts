@@ -6,11 +6,7 @@ import { parseCompactBeijing, toCompactBeijing } from '../time';
  */
 export function parsePayjsTime(s: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
-  if (!m) return undefined;
-  const compact = m.slice(1).join('');
-  const ms = parseCompactBeijing(compact);
-  // Date.UTC rolls 2024-02-30 over to March: only a date that formats back the same is real.
-  return ms !== undefined && toCompactBeijing(ms) === compact ? ms : undefined;
+  return m ? parseCompactBeijing(m.slice(1).join('')) : undefined;
 }
 
 /** Formats epoch ms as PAYJS does: `yyyy-MM-dd HH:mm:ss`, Beijing time. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseFen } from '../../../cloudfunctions/common/payjs/fen';
+import { parseFen } from '../../../cloudfunctions/common/money';
 import { encodeForm, FormError, parseForm } from '../../../cloudfunctions/common/payjs/form';
 import { PAYJS_LIMITS } from '../../../cloudfunctions/common/payjs/jump';
 import { signPayjs, verifyPayjsSign, type PayjsParams } from '../../../cloudfunctions/common/payjs/sign';

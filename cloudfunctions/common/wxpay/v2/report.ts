@@ -1,4 +1,5 @@
 import type { TradeReport, TradeState } from '../../payment/gateway';
+import { parseFen } from '../../money';
 import { parseCompactBeijing } from '../../time';
 
 /** A field of a verified v2 document that does not have the shape the protocol promises. */
@@ -27,10 +28,9 @@ export function tradeStateOf(s: string | undefined): TradeState {
   return state;
 }
 
-/** total_fee / cash_fee: a whole number of fen, never a float. */
 function fenOf(name: string, s: string): number {
-  const n = /^\d{1,15}$/.test(s) ? Number(s) : NaN;
-  if (!Number.isSafeInteger(n)) throw new V2FieldError(`${name} is not a whole number of fen: ${JSON.stringify(s)}`);
+  const n = parseFen(s);
+  if (n === undefined) throw new V2FieldError(`${name} is not a whole number of fen: ${JSON.stringify(s)}`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Reads a PAYJS `total_fee` (fen): a JSON integer or a string of digits with no sign, point, exponent
- * or leading zero. Anything else is undefined: an amount is never guessed.
+ * Where an amount from outside (a provider's `total_fee`, `amount.total`) becomes fen: a positive JSON
+ * integer, or a string of digits with no sign, point, exponent or leading zero. Anything else is
+ * undefined: an amount is never guessed, and never goes through a float.
  */
 export function parseFen(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
