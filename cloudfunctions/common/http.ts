@@ -17,6 +17,13 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** Headers with lower-case names and one string each (signature headers are looked up by name). */
+export function lowerCaseHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
 /** Raised when no HTTP answer arrived (connection refused, reset, timeout). */
 export class TransportError extends Error {
   constructor(message: string) {
@@ -41,11 +48,7 @@ export function httpRequest(call: HttpCall): Promise<HttpAnswer> {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => reject(new TransportError(`${call.method} ${url.pathname}: ${e.message}`)));
       res.on('end', () => {
-        const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
+        resolve({ status: res.statusCode ?? 0, headers: lowerCaseHeaders(res.headers), body: Buffer.concat(chunks) });
       });
     });
     req.on('timeout', () => req.destroy(new Error(`timed out after ${call.timeoutMs} ms`)));

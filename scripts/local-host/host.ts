@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { EmuRequest, Emulator } from './emulators/types';
-import { HttpFailure, lowerHeaders, parseJson, readBody, send, sendJson } from './http-util';
+import { lowerCaseHeaders } from '../../cloudfunctions/common/http';
+import { HttpFailure, parseJson, readBody, send, sendJson } from './http-util';
 import type { SandboxApi } from './sandbox-api';
 import { runWithContext } from './wx-server-sdk';
 
@@ -26,7 +27,7 @@ export interface LocalHostOptions {
 }
 
 function emuRequest(req: http.IncomingMessage, url: URL, prefix: string, rawBody: Buffer): EmuRequest {
-  return { method: req.method ?? 'GET', path: url.pathname.slice(prefix.length) || '/', query: url.searchParams, headers: lowerHeaders(req.headers), rawBody };
+  return { method: req.method ?? 'GET', path: url.pathname.slice(prefix.length) || '/', query: url.searchParams, headers: lowerCaseHeaders(req.headers), rawBody };
 }
 
 async function callFunction(fn: HostedFunction, req: http.IncomingMessage, rawBody: Buffer, appid: string, res: http.ServerResponse): Promise<void> {
@@ -52,7 +53,7 @@ async function httpFunction(fn: HostedFunction, req: http.IncomingMessage, url: 
   const event = {
     httpMethod: req.method ?? 'GET',
     path: url.pathname,
-    headers: lowerHeaders(req.headers),
+    headers: lowerCaseHeaders(req.headers),
     queryStringParameters: Object.fromEntries(url.searchParams),
     body: rawBody.toString('base64'),
     isBase64Encoded: true,

@@ -27,11 +27,6 @@ export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-export function lowerHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
 
 export function send(res: http.ServerResponse, statusCode: number, headers: Record<string, string>, body: string | Buffer): void {
   res.writeHead(statusCode, headers);

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { lowerCaseHeaders } from '../../cloudfunctions/common/http';
 import type { HttpReply, HttpRequestLike } from '../../cloudfunctions/common/payment/gateway';
 import type { EmuReply, EmuRequest } from '../../scripts/local-host/emulators/types';
 
@@ -16,9 +17,7 @@ export function serveHttp(handler: (req: HttpRequestLike) => Promise<HttpReply>)
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers, rawBody: Buffer.concat(chunks) })
+      handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers: lowerCaseHeaders(req.headers), rawBody: Buffer.concat(chunks) })
         .then((reply) => {
           // The client may have given up (timeout faults): then there is nobody to answer.
           if (!res.destroyed) res.writeHead(reply.statusCode, reply.headers).end(reply.body);

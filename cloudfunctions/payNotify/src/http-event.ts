@@ -1,3 +1,4 @@
+import { lowerCaseHeaders } from '../../common/http';
 import type { HttpReply, HttpRequestLike } from '../../common/payment/gateway';
 
 /** The HTTP access service's event (cloud functions triggered by HTTP). */
@@ -16,8 +17,7 @@ export interface HttpAccessReply extends HttpReply {
 }
 
 export function toHttpRequest(event: HttpAccessEvent): HttpRequestLike {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  const headers = lowerCaseHeaders(event.headers ?? {});
   // Signatures are over the exact bytes sent: decode base64 to bytes, never re-serialise a parsed body.
   const rawBody = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
   return { method: event.httpMethod.toUpperCase(), path: event.path, headers, rawBody };
