@@ -49,12 +49,11 @@ type SandboxEmulatorsExposed = {
 };
 
 /** Seeds the catalog on first start from the same JSON-lines file the cloud console imports. */
-async function seedProducts(db: Database, seedFile: string): Promise<number> {
+async function seedProducts(db: Database, seedFile: string): Promise<void> {
   const { total } = await db.collection('products').count();
-  if (total > 0) return 0;
+  if (total > 0) return;
   const lines = fs.readFileSync(seedFile, 'utf8').split('\n').filter((l) => l.trim());
   for (const line of lines) await db.collection('products').add({ data: JSON.parse(line) });
-  return lines.length;
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
