@@ -33,6 +33,16 @@ export type ErrorCode =
   | 'PROVIDER_ERROR'
   /** No caller identity (no OPENID in the WeChat context). */
   | 'UNAUTHENTICATED'
+  /** The caller is not on the merchant's staff list (MERCHANT_OPENIDS): nothing was read. */
+  | 'FORBIDDEN'
+  /** The order is not paid (or no longer paid), so it cannot be refunded. */
+  | 'ORDER_NOT_PAID'
+  /** The refunds not CLOSED would add up to more than the paid amount: nothing was sent to the provider. */
+  | 'REFUND_EXCEEDS_PAID'
+  /** Refunds are not possible on this deployment or with this order's provider (e.g. v2 without its certificate, PAYJS partial). */
+  | 'REFUND_UNAVAILABLE'
+  /** The order already has an open refund request from its payer. */
+  | 'REFUND_REQUEST_OPEN'
   /** The deployment's configuration is missing or invalid; the message names the variable. */
   | 'CONFIG_ERROR'
   /** Anything unexpected; the message is generic, details are in the function's log. */
@@ -79,6 +89,43 @@ export interface Order {
   paidAt?: Millis;
   closedAt?: Millis;
   closeReason?: CloseReason;
+  /** Present once the order has had a refund: every refund, newest last. */
+  refunds?: Refund[];
+  /** The sum of the SUCCESS refunds, present with `refunds`. `status` becomes REFUNDED when it reaches `amountFen`. */
+  refundedFen?: Fen;
+  /** The payer's request for a refund, if they made one. */
+  refundRequest?: RefundRequest;
+}
+
+/**
+ * A refund's life: PROCESSING (accepted by the provider, not final) → SUCCESS | CLOSED, or ABNORMAL
+ * (the payer's account could not take the money: not final, the merchant retries or settles it in the
+ * merchant platform, and it can still become SUCCESS or CLOSED).
+ */
+export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+
+export interface Refund {
+  refundId: string;
+  /** The merchant refund number sent to the provider; the same for every retry of this refund. */
+  outRefundNo: string;
+  amountFen: Fen;
+  reason?: string;
+  status: RefundStatus;
+  /** auto: a payment that arrived for an order already closed, refunded in full without anyone asking. */
+  requestedBy: 'merchant' | 'auto';
+  createdAt: Millis;
+  succeededAt?: Millis;
+}
+
+export type RefundRequestStatus = 'OPEN' | 'APPROVED' | 'REJECTED';
+
+export interface RefundRequest {
+  reason: string;
+  requestedAt: Millis;
+  status: RefundRequestStatus;
+  /** The merchant's note when resolving it. */
+  note?: string;
+  resolvedAt?: Millis;
 }
 
 /** Exactly what `wx.requestPayment` takes (besides callbacks). */
@@ -150,6 +197,13 @@ export interface CancelOrderEvent {
 export interface ListOrdersEvent {
   action: 'listOrders';
 }
+/** The payer asks the merchant to refund their own paid order (one open request at a time). */
+export interface RequestRefundEvent {
+  action: 'requestRefund';
+  orderId: string;
+  /** 1–80 characters, shown to the merchant. */
+  reason: string;
+}
 
 export type CheckoutEvent =
   | ListProductsEvent
@@ -157,7 +211,8 @@ export type CheckoutEvent =
   | PayEvent
   | QueryOrderEvent
   | CancelOrderEvent
-  | ListOrdersEvent;
+  | ListOrdersEvent
+  | RequestRefundEvent;
 
 export type CheckoutAction = CheckoutEvent['action'];
 
@@ -174,6 +229,7 @@ export interface CheckoutData {
   queryOrder: { order: Order };
   cancelOrder: { order: Order };
   listOrders: { orders: Order[] };
+  requestRefund: { order: Order };
 }
 
 export type EventOf<A extends CheckoutAction> = Extract<CheckoutEvent, { action: A }>;

@@ -70,6 +70,11 @@ const USER_TEXT: Record<ErrorCode, string> = {
   METHOD_UNAVAILABLE: '暂不支持该支付方式',
   PROVIDER_ERROR: '支付服务暂时不可用，请稍后重试',
   UNAUTHENTICATED: '请在微信中打开小程序后重试',
+  FORBIDDEN: '没有商家权限',
+  ORDER_NOT_PAID: '订单未支付，无法退款',
+  REFUND_EXCEEDS_PAID: '退款金额超过可退金额',
+  REFUND_UNAVAILABLE: '该订单暂不支持在线退款，请联系商家',
+  REFUND_REQUEST_OPEN: '已有退款申请在处理中',
   CONFIG_ERROR: '商户支付配置有误，请联系商家',
   INTERNAL: '服务异常，请稍后重试',
 };

@@ -7,12 +7,14 @@ import { invalidArgument } from '../../common/errors';
  * is never read.
  */
 
-const ACTIONS: readonly CheckoutAction[] = ['listProducts', 'createOrder', 'pay', 'queryOrder', 'cancelOrder', 'listOrders'];
+const ACTIONS: readonly CheckoutAction[] = ['listProducts', 'createOrder', 'pay', 'queryOrder', 'cancelOrder', 'listOrders', 'requestRefund'];
 const METHODS: readonly PayMethod[] = ['wechat', 'native', 'payjs'];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 99;
 export const MAX_UNITS = 200;
+/** WeChat Pay takes a refund reason of at most 80 characters. */
+export const MAX_REASON = 80;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,6 +28,14 @@ function id(e: Record<string, unknown>, field: string): string {
 
 function optionalId(e: Record<string, unknown>, field: string): string | undefined {
   return e[field] === undefined ? undefined : id(e, field);
+}
+
+/** Free text: trimmed, 1–max characters, no control characters. */
+export function text(e: Record<string, unknown>, field: string, max: number): string {
+  const v = e[field];
+  const t = typeof v === 'string' ? v.trim() : '';
+  if (!t || [...t].length > max || /[\u0000-\u001f\u007f]/.test(t)) throw invalidArgument(`${field} must be 1–${max} characters of text.`);
+  return t;
 }
 
 function cartLines(v: unknown): CartLine[] {
@@ -80,5 +90,7 @@ export function parseEvent(event: unknown): CheckoutEvent {
     }
     case 'cancelOrder':
       return { action: 'cancelOrder', orderId: id(event, 'orderId') };
+    case 'requestRefund':
+      return { action: 'requestRefund', orderId: id(event, 'orderId'), reason: text(event, 'reason', MAX_REASON) };
   }
 }

@@ -1,4 +1,4 @@
-import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, RequestPaymentParams } from '../../../typings/checkout';
+import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest, RequestPaymentParams } from '../../../typings/checkout';
 
 /** How an order is stored in the `orders` collection. `toOrder` decides what its owner gets to see. */
 
@@ -45,6 +45,10 @@ export interface OrderDoc {
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
+  refunds?: Refund[];
+  /** The sum of the SUCCESS refunds. */
+  refundedFen?: number;
+  refundRequest?: RefundRequest;
 }
 
 export function toOrder(d: OrderDoc): Order {
@@ -61,5 +65,10 @@ export function toOrder(d: OrderDoc): Order {
   if (d.paidAt !== undefined) o.paidAt = d.paidAt;
   if (d.closedAt !== undefined) o.closedAt = d.closedAt;
   if (d.closeReason) o.closeReason = d.closeReason;
+  if (d.refunds) {
+    o.refunds = d.refunds;
+    o.refundedFen = d.refundedFen ?? 0;
+  }
+  if (d.refundRequest) o.refundRequest = d.refundRequest;
   return o;
 }

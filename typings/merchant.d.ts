@@ -1,0 +1,82 @@
+/**
+ * The contract between the mini-program's merchant pages and the `merchant` cloud function, for the
+ * merchant's staff (callers whose OPENID is listed in MERCHANT_OPENIDS; anyone else gets FORBIDDEN).
+ * Same Result shape and error codes as `checkout`. Money is always an integer number of fen.
+ */
+import type { Fen, Millis, Order, OrderStatus, Refund, Result } from './checkout';
+
+/** What staff see of an order: what its payer sees, plus who paid and what needs a person. */
+export interface MerchantOrder extends Order {
+  /** The payer. */
+  openid: string;
+  /** The provider's transaction id, once paid. */
+  transactionId?: string;
+  /** A payment arrived after the order was closed (refunded automatically unless AUTO_REFUND_PAID_AFTER_CLOSE=false). */
+  paidAfterClose?: { at: Millis; transactionId?: string; amountFen?: Fen };
+}
+
+/** Filters on refunds: REQUESTED = an open refund request from the payer; PROCESSING / ABNORMAL = a refund in that state. */
+export type RefundFilter = 'REQUESTED' | 'PROCESSING' | 'ABNORMAL';
+
+export interface WhoamiEvent {
+  action: 'whoami';
+}
+export interface MerchantListOrdersEvent {
+  action: 'listOrders';
+  status?: OrderStatus;
+  refund?: RefundFilter;
+  /** 1–100, default 20. */
+  limit?: number;
+  /** From a previous answer's nextCursor. */
+  cursor?: string;
+}
+export interface GetOrderEvent {
+  action: 'getOrder';
+  orderId: string;
+}
+export interface RefundEvent {
+  action: 'refund';
+  orderId: string;
+  amountFen: Fen;
+  /** At most 80 characters; shown to the payer by WeChat Pay. */
+  reason?: string;
+  /** 1–64 characters chosen by the client: the same requestId returns the same refund and never refunds twice. */
+  requestId: string;
+}
+export interface QueryRefundEvent {
+  action: 'queryRefund';
+  orderId: string;
+  refundId: string;
+}
+export interface ResolveRefundRequestEvent {
+  action: 'resolveRefundRequest';
+  orderId: string;
+  /** true: refund (amountFen, default what is left unrefunded); false: reject the request. */
+  approve: boolean;
+  amountFen?: Fen;
+  /** At most 200 characters, shown to the payer. */
+  note?: string;
+}
+
+export type MerchantEvent =
+  | WhoamiEvent
+  | MerchantListOrdersEvent
+  | GetOrderEvent
+  | RefundEvent
+  | QueryRefundEvent
+  | ResolveRefundRequestEvent;
+
+export type MerchantAction = MerchantEvent['action'];
+
+export interface MerchantData {
+  whoami: { merchant: boolean };
+  listOrders: { orders: MerchantOrder[]; nextCursor?: string };
+  getOrder: { order: MerchantOrder };
+  refund: { order: MerchantOrder; refund: Refund };
+  queryRefund: { order: MerchantOrder; refund: Refund };
+  /** `refund` when the request was approved. */
+  resolveRefundRequest: { order: MerchantOrder; refund?: Refund };
+}
+
+export type MerchantEventOf<A extends MerchantAction> = Extract<MerchantEvent, { action: A }>;
+export type MerchantResult<A extends MerchantAction> = Result<MerchantData[A]>;
