@@ -52,6 +52,8 @@ export interface Config {
   orderTtlSeconds: number;
   /** Unpaid orders one user may hold at once (each holds stock until it expires). */
   maxPendingOrders: number;
+  /** SHIPPING_INFO_UPLOAD: false (`off`) for categories that need no 发货信息管理; shipping is still recorded. */
+  shippingUpload: boolean;
 }
 
 export class ConfigError extends AppError {
@@ -212,7 +214,15 @@ export function loadConfig(env: Env = process.env, baseDir: string = process.cwd
   if (!/^\d+$/.test(pendingRaw) || Number(pendingRaw) < 1 || Number(pendingRaw) > 1000) {
     throw new ConfigError('MAX_PENDING_ORDERS', `must be a whole number from 1 to 1000, not ${JSON.stringify(pendingRaw)}.`);
   }
-  const config: Config = { wxpay: wxpayFrom(env, baseDir), payjs: payjsFrom(env), orderTtlSeconds: Number(ttlRaw), maxPendingOrders: Number(pendingRaw) };
+  const upload = get(env, 'SHIPPING_INFO_UPLOAD') ?? 'on';
+  if (upload !== 'on' && upload !== 'off') throw new ConfigError('SHIPPING_INFO_UPLOAD', `must be on or off, not ${JSON.stringify(upload)}.`);
+  const config: Config = {
+    wxpay: wxpayFrom(env, baseDir),
+    payjs: payjsFrom(env),
+    orderTtlSeconds: Number(ttlRaw),
+    maxPendingOrders: Number(pendingRaw),
+    shippingUpload: upload === 'on',
+  };
   if (!config.wxpay && !config.payjs) {
     throw new ConfigError('WXPAY_MCHID', 'is not set (nor PAYJS_MCHID): configure WeChat Pay or PAYJS (see README, "Configuration").');
   }

@@ -4,6 +4,8 @@ import { AppError } from './errors';
 import type { OrderContext } from './orders/context';
 import { OrderRepository } from './orders/repository';
 import { PayjsClient } from './payjs/client';
+import type { OpenApi } from './shipping/openapi';
+import { ShippingService } from './shipping/service';
 import { WxPayV2Gateway } from './wxpay/v2/gateway';
 import { WxPayV3Gateway } from './wxpay/v3/gateway';
 
@@ -12,12 +14,13 @@ import { WxPayV3Gateway } from './wxpay/v3/gateway';
  * error is logged and returned, so every call answers CONFIG_ERROR naming the variable instead of the
  * function failing to load.
  */
-export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string): OrderContext | AppError {
+export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string, openapi?: OpenApi): OrderContext | AppError {
   try {
     const config = loadConfig(env, baseDir);
     const wxpay = config.wxpay && (config.wxpay.version === 'v3' ? new WxPayV3Gateway(config.wxpay) : new WxPayV2Gateway(config.wxpay));
     const payjs = config.payjs && new PayjsClient(config.payjs);
-    return { db, repo: new OrderRepository(db), config, wxpay, payjs, now: () => Date.now() };
+    const shipping = openapi && new ShippingService(openapi);
+    return { db, repo: new OrderRepository(db), config, wxpay, payjs, shipping, now: () => Date.now() };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     console.error(`[start] ${err.message}`);

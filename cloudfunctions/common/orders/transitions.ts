@@ -2,6 +2,7 @@ import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
+import { fulfilmentOnPaid } from './fulfil';
 import type { OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
@@ -38,6 +39,8 @@ export async function settlePayment(
   report: TradeReport,
   via: 'notify' | 'query',
   now: number,
+  /** Runs after this call made the order PAID (the fulfilment outbox); must not throw. */
+  afterPaid?: (order: OrderDoc) => Promise<void>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -56,10 +59,13 @@ export async function settlePayment(
     });
     return { outcome: 'MISMATCH', order };
   }
-  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via };
+  // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
+  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via, ...fulfilmentOnPaid(order, now) };
   if (report.transactionId) paid.transactionId = report.transactionId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
-    return { outcome: 'PAID', order: { ...order, ...paid } };
+    const won = { ...order, ...paid } as OrderDoc;
+    await afterPaid?.(won);
+    return { outcome: 'PAID', order: won };
   }
   const current = (await repo.get(order._id)) ?? order;
   if (current.status === 'CLOSED') {
