@@ -2,6 +2,7 @@ import type * as http from 'node:http';
 import { toString as qrToString } from 'qrcode';
 import type { Fault, Faults } from './emulators/faults';
 import { EmulatorRefusal, type EmulatedPayment, type Emulator, type PayerOutcome, type ProviderName, type WxPayEmulator } from './emulators/types';
+import type { ShippingEmulator } from './emulators/shipping';
 import { HttpFailure, parseJson, send, sendJson } from './http-util';
 
 /**
@@ -14,6 +15,7 @@ export interface SandboxEmulators {
   wxpay: WxPayEmulator[];
   payjs: Emulator & { jump(extraData: Record<string, unknown>): EmulatedPayment };
   faults: Partial<Record<ProviderName, Faults>>;
+  shipping: ShippingEmulator;
 }
 
 const OUTCOMES: readonly PayerOutcome[] = ['pay', 'cancel', 'fail'];
@@ -61,7 +63,7 @@ export class SandboxApi {
     const [a, b, c] = parts;
     if (method === 'GET' && a === 'state') {
       const payments = this.all().flatMap((e) => e.list()).sort((x, y) => y.createdAt - x.createdAt);
-      return { orders: await this.listOrders(), payments, now: Date.now() };
+      return { orders: await this.listOrders(), payments, shipping: this.emulators.shipping.list(), now: Date.now() };
     }
     if (method !== 'POST') throw new HttpFailure(405, 'use POST');
     if (a === 'payments' && b && c) {
@@ -87,6 +89,13 @@ export class SandboxApi {
     if (a === 'payjs' && b === 'jump') {
       if (typeof body.extraData !== 'object' || body.extraData === null) throw new HttpFailure(400, 'extraData must be an object');
       return { payment: this.emulators.payjs.jump(body.extraData as Record<string, unknown>) };
+    }
+    if (a === 'shipping' && b === 'receipt') {
+      // The payer in WeChat's 确认收货 component: what wx.openBusinessView({ businessType: 'weappOrderConfirm' }) shows.
+      if (typeof body.extraData !== 'object' || body.extraData === null) throw new HttpFailure(400, 'extraData must be the object given to wx.openBusinessView');
+      if (typeof body.openid !== 'string' || !body.openid) throw new HttpFailure(400, 'openid must name the payer');
+      if (body.outcome !== 'confirm' && body.outcome !== 'cancel') throw new HttpFailure(400, 'outcome must be confirm or cancel');
+      return { result: this.emulators.shipping.receiptComponent(body.extraData as Record<string, unknown>, body.openid, body.outcome) };
     }
     if (a === 'faults') {
       const faults = this.emulators.faults[body.provider as ProviderName];
