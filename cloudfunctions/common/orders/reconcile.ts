@@ -3,6 +3,7 @@ import type { TradeReport } from '../payment/gateway';
 import { isPayjsOrderId, nextCheckDelayMs, rejectsPayjsOrderId } from '../payjs/client';
 import type { OrderContext } from './context';
 import type { OrderDoc } from './model';
+import { refundPaidAfterClose } from './refunds';
 import { closePendingOrder, settlePayment, type Merchant, type SettleOutcome } from './transitions';
 
 /**
@@ -31,7 +32,7 @@ const providerOf = (order: OrderDoc): Provider => (order.payMethod === 'payjs' ?
 
 /** Applies a verified provider notification to the order it names. */
 export async function applyNotification(ctx: OrderContext, report: TradeReport, provider: Provider): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
-  return settlePayment(ctx.repo, merchantFor(ctx, provider), report, 'notify', ctx.now());
+  return settlePayment(ctx.repo, merchantFor(ctx, provider), report, 'notify', ctx.now(), (o) => refundPaidAfterClose(ctx, o));
 }
 
 /** Asks the provider about the order's trade; undefined when there is nothing to ask yet. */
@@ -80,7 +81,7 @@ async function closeAtProvider(ctx: OrderContext, order: OrderDoc, checked: Trad
 }
 
 async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
-  const { outcome } = await settlePayment(ctx.repo, merchantFor(ctx, providerOf(order)), report, 'query', ctx.now());
+  const { outcome } = await settlePayment(ctx.repo, merchantFor(ctx, providerOf(order)), report, 'query', ctx.now(), (o) => refundPaidAfterClose(ctx, o));
   if (outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
   return (await ctx.repo.get(order._id)) ?? order;
 }

@@ -15,7 +15,7 @@ export type SettleOutcome =
   | 'PAID'
   /** Already PAID (a repeated notification or query): nothing to do. */
   | 'DUPLICATE'
-  /** The provider took money for an order we had closed: flagged for a manual refund. */
+  /** The provider took money for an order we had closed: flagged, and refunded automatically unless turned off. */
   | 'PAID_AFTER_CLOSE'
   /** The report is not a successful payment. */
   | 'NOT_PAID'
@@ -38,6 +38,8 @@ export async function settlePayment(
   report: TradeReport,
   via: 'notify' | 'query',
   now: number,
+  /** Called once this call has flagged a payment on a closed order (the automatic refund). */
+  onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -70,6 +72,7 @@ export async function settlePayment(
       if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
       await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
+      await onPaidAfterClose?.({ ...current, paidAfterClose: flag });
     }
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }
