@@ -27,12 +27,16 @@ export async function resolveRefundRequest(
   const resolved = { ...request, status: decision.approve ? ('APPROVED' as const) : ('REJECTED' as const), resolvedAt: now, ...(decision.note ? { note: decision.note } : {}) };
   const _ = ctx.db.command;
   const stillOpen = { 'refundRequest.status': 'OPEN', 'refundRequest.requestedAt': request.requestedAt };
+  const answeredMeanwhile = () => new AppError('INVALID_ARGUMENT', 'This refund request was answered meanwhile.');
   const patch = { refundRequest: _.set(resolved) } as unknown as Partial<OrderDoc>;
   if (!decision.approve) {
-    if (!(await ctx.repo.updateIf(order._id, order.status, patch, stillOpen))) throw new AppError('INVALID_ARGUMENT', 'This refund request was answered meanwhile.');
+    if (!(await ctx.repo.updateIf(order._id, order.status, patch, stillOpen))) throw answeredMeanwhile();
     return { order: (await ctx.repo.get(order._id)) ?? { ...order, refundRequest: resolved } };
   }
   const amountFen = decision.amountFen ?? paidFen(order) - committedFen(order);
   if (amountFen <= 0) throw new AppError('REFUND_EXCEEDS_PAID', 'Nothing is left to refund on this order.');
-  return issueRefund(ctx, order, { amountFen, requestId: requestIdOf(order), requestedBy: 'merchant', reason: request.reason, patch, expect: stillOpen });
+  const precondition = (o: OrderDoc) => {
+    if (o.refundRequest?.status !== 'OPEN' || o.refundRequest.requestedAt !== request.requestedAt) throw answeredMeanwhile();
+  };
+  return issueRefund(ctx, order, { amountFen, requestId: requestIdOf(order), requestedBy: 'merchant', reason: request.reason, patch, expect: stillOpen, precondition });
 }

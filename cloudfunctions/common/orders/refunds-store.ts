@@ -39,8 +39,6 @@ export interface RefundChangeResult<T> {
   value: T;
   /** This call's write landed. */
   wrote: boolean;
-  /** The first decision was made on a state another caller had changed meanwhile. */
-  raced: boolean;
 }
 
 /**
@@ -53,7 +51,7 @@ export async function changeRefunds<T>(ctx: OrderContext, order: OrderDoc, decid
   let current = order;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const decision = decide(current);
-    if (!decision.write) return { order: current, value: decision.value, wrote: false, raced: attempt > 0 };
+    if (!decision.write) return { order: current, value: decision.value, wrote: false };
     const rev = current.refundsRev ?? 0;
     const refundedFen = refundedFenOf(decision.refunds);
     // Partly refunded stays PAID; REFUNDED once all of it is back. A closed order keeps its status.
@@ -69,7 +67,7 @@ export async function changeRefunds<T>(ctx: OrderContext, order: OrderDoc, decid
     if (await ctx.repo.updateIf(current._id, current.status, patch, expected)) {
       const stored = await ctx.repo.get(current._id);
       if (!stored) throw new Error(`order ${current._id} vanished after a refund update`);
-      return { order: stored, value: decision.value, wrote: true, raced: attempt > 0 };
+      return { order: stored, value: decision.value, wrote: true };
     }
     const fresh = await ctx.repo.get(current._id);
     if (!fresh) throw new AppError('NOT_FOUND', 'No such order.');

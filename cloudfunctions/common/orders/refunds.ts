@@ -46,8 +46,9 @@ export interface IssueRequest {
   reason?: string;
   /** Written with the new refund, in the same update (e.g. approving the payer's request). */
   patch?: Partial<OrderDoc>;
-  /** Conditions that must still hold when the refund is added. */
+  /** Conditions that must still hold when the refund is added: checked on every read, and by the write. */
   expect?: Where;
+  precondition?(order: OrderDoc): void;
 }
 
 export interface IssueResult {
@@ -71,6 +72,7 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
       }
       return { write: false, value: existing };
     }
+    req.precondition?.(o);
     const paid = paidFen(o);
     if (paid === 0 || o.status === 'REFUNDED') throw new AppError('ORDER_NOT_PAID', o.status === 'REFUNDED' ? 'This order is already refunded in full.' : 'Only a paid order can be refunded.');
     const unavailable = provider.refundUnavailable(req.amountFen, paid);
@@ -99,8 +101,8 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
     };
   });
   const refund = change.value;
-  // A concurrent call with this requestId won the write and is sending it; a sequential retry resends.
-  if ((!change.wrote && change.raced) || refund.accepted || refund.status !== 'PROCESSING') return { order: change.order, refund };
+  // Not yet answered (new, or an earlier attempt failed): send it, the same application every time.
+  if (refund.accepted || refund.status !== 'PROCESSING') return { order: change.order, refund };
   return submit(ctx, provider, change.order, refund);
 }
 
