@@ -3,29 +3,27 @@ import { TransportError } from '../../cloudfunctions/common/http';
 import type { OrderContext } from '../../cloudfunctions/common/orders/context';
 import { OrderRepository } from '../../cloudfunctions/common/orders/repository';
 import type { OrderDoc } from '../../cloudfunctions/common/orders/model';
-import type { RefundProvider } from '../../cloudfunctions/common/orders/refunds-provider';
-import type { RefundApplication, RefundReport } from '../../cloudfunctions/common/payment/refund';
+import type { PaymentProvider } from '../../cloudfunctions/common/payment/provider';
+import type { RefundApplication, RefundQuery, RefundReport } from '../../cloudfunctions/common/payment/refund';
 import type { RefundStatus } from '../../typings/checkout';
 import { startContext } from '../../cloudfunctions/common/start';
 import { createMemoryDatabase } from '../../scripts/local-host/wx-server-sdk';
 
 /**
  * A provider's refund side, in process: it keeps each refund by out_refund_no like WeChat Pay does (the
- * same number refunds once; another amount with it is refused), so the life cycle can be tested before
- * and besides the emulators. `next` makes the next application fail in a chosen way.
+ * same number refunds once; another amount with it is refused), so the life cycle can be tested besides
+ * the emulators. `next` makes the next application fail in a chosen way.
  */
-export class FakeRefundProvider implements RefundProvider {
+export class FakeRefundProvider implements Pick<PaymentProvider, 'refund' | 'queryRefund'> {
   readonly applications: RefundApplication[] = [];
   readonly queries: string[] = [];
   readonly refunds = new Map<string, { app: RefundApplication; status: RefundStatus }>();
   next: 'unreachable' | 'refuse' | 'accept-then-unreachable' | undefined;
   partial = true;
 
-  refundUnavailable(amountFen: number, totalFen: number): string | undefined {
-    return !this.partial && amountFen !== totalFen ? 'This provider refunds only the whole order.' : undefined;
-  }
-
-  async apply(app: RefundApplication): Promise<RefundReport> {
+  async refund(app: RefundApplication): Promise<RefundReport> {
+    // Refused before anything is sent, as a provider without partial refunds does.
+    if (!this.partial && app.amountFen !== app.totalFen) throw new AppError('REFUND_UNAVAILABLE', 'This provider refunds only the whole order.');
     this.applications.push(app);
     const mode = this.next;
     this.next = undefined;
@@ -38,9 +36,10 @@ export class FakeRefundProvider implements RefundProvider {
     return this.report(app.outRefundNo);
   }
 
-  async query(app: RefundApplication): Promise<RefundReport | undefined> {
-    this.queries.push(app.outRefundNo);
-    return this.refunds.has(app.outRefundNo) ? this.report(app.outRefundNo) : undefined;
+  async queryRefund(q: RefundQuery): Promise<RefundReport> {
+    this.queries.push(q.outRefundNo);
+    if (!this.refunds.has(q.outRefundNo)) throw new ProviderError('退款单不存在', 'RESOURCE_NOT_EXISTS');
+    return this.report(q.outRefundNo);
   }
 
   /** The provider decides (what its notification or query then reports). */
@@ -81,7 +80,8 @@ export function testContext(env: Record<string, string> = {}): TestContext {
   if (started instanceof AppError) throw started;
   const provider = new FakeRefundProvider();
   const clock = { now: 1_800_000_000_000 };
-  const ctx: OrderContext = { ...started, repo: new OrderRepository(db), refunds: () => provider, now: () => clock.now };
+  const providers = { ...started.providers, forOrder: () => provider as unknown as PaymentProvider };
+  const ctx: OrderContext = { ...started, repo: new OrderRepository(db), providers, now: () => clock.now };
   const paidOrder = async (amountFen = 1000, extra: Partial<OrderDoc> = {}) => {
     seq++;
     const doc: OrderDoc = {

@@ -22,8 +22,8 @@ describe('the refund life cycle (in-process database, fake provider)', () => {
   it('records the refund PROCESSING before the provider hears of it, with one out_refund_no', async () => {
     const order = await t.paidOrder(1000);
     let seenOnOrder: unknown;
-    const apply = t.provider.apply.bind(t.provider);
-    t.provider.apply = async (app) => {
+    const apply = t.provider.refund.bind(t.provider);
+    t.provider.refund = async (app) => {
       seenOnOrder = (await stored(order)).refunds?.map((r) => [r.outRefundNo, r.status]);
       return apply(app);
     };
@@ -84,9 +84,12 @@ describe('the refund life cycle (in-process database, fake provider)', () => {
     const paid = await t.paidOrder(1000);
     t.provider.partial = false;
     expect(await codeOf(refund(paid, 100, 'x'))).toBe('REFUND_UNAVAILABLE');
-    expect((await stored(paid)).refunds).toBeUndefined();
+    // Recorded first, then taken off again: the provider never heard of it.
+    expect(await stored(paid)).toMatchObject({ status: 'PAID', refundsRev: 2 });
+    expect(await stored(paid)).not.toHaveProperty('refunds');
+    expect(await stored(paid)).not.toHaveProperty('refundedFen');
     expect(await codeOf(refund(paid, 1000, 'y'))).toBe('ok');
-    t.ctx.refunds = () => undefined;
+    t.ctx.providers = { ...t.ctx.providers, forOrder: () => undefined };
     expect(await codeOf(refund(await t.paidOrder(), 100, 'z'))).toBe('REFUND_UNAVAILABLE');
     expect(t.provider.applications).toHaveLength(1);
   });

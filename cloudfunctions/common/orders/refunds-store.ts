@@ -56,10 +56,12 @@ export async function changeRefunds<T>(ctx: OrderContext, order: OrderDoc, decid
     const refundedFen = refundedFenOf(decision.refunds);
     // Partly refunded stays PAID; REFUNDED once all of it is back. A closed order keeps its status.
     const status = current.status === 'PAID' && refundedFen >= current.amountFen ? 'REFUNDED' : current.status;
+    // A list emptied again (a withdrawn refund) goes away whole: the order looks as it did before.
+    const empty = decision.refunds.length === 0;
     const patch = {
       ...decision.patch,
-      refunds: _.set(decision.refunds),
-      refundedFen,
+      refunds: empty ? _.remove() : _.set(decision.refunds),
+      refundedFen: empty ? _.remove() : refundedFen,
       refundsRev: rev + 1,
       ...(status !== current.status ? { status } : {}),
     } as unknown as Partial<OrderDoc>;

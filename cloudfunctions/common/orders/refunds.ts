@@ -3,7 +3,7 @@ import type { Where } from '../db/types';
 import { AppError, ProviderError } from '../errors';
 import type { RefundApplication, RefundReport } from '../payment/refund';
 import type { OrderContext } from './context';
-import { ORDERS, type OrderDoc, type RefundDoc } from './model';
+import { ORDERS, providerOrderIdOf, type OrderDoc, type RefundDoc } from './model';
 import { refundProviderFor, type RefundProvider } from './refunds-provider';
 import { changeRefunds, committedFen, isOpenRefund, paidFen } from './refunds-store';
 
@@ -29,11 +29,11 @@ function providerOrRefuse(ctx: OrderContext, order: OrderDoc): RefundProvider {
   return provider;
 }
 
-function application(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): RefundApplication {
+function application(order: OrderDoc, refund: RefundDoc): RefundApplication {
   const app: RefundApplication = { outTradeNo: order.outTradeNo, outRefundNo: refund.outRefundNo, totalFen: paidFen(order), amountFen: refund.amountFen };
   if (refund.reason) app.reason = refund.reason;
-  const notifyUrl = ctx.config.wxpay?.notifyUrl;
-  if (notifyUrl && order.payment?.provider !== 'payjs') app.notifyUrl = notifyUrl;
+  const providerOrderId = providerOrderIdOf(order);
+  if (providerOrderId) app.providerOrderId = providerOrderId;
   const transactionId = order.transactionId ?? order.paidAfterClose?.transactionId;
   if (transactionId) app.transactionId = transactionId;
   return app;
@@ -75,8 +75,6 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
     req.precondition?.(o);
     const paid = paidFen(o);
     if (paid === 0 || o.status === 'REFUNDED') throw new AppError('ORDER_NOT_PAID', o.status === 'REFUNDED' ? 'This order is already refunded in full.' : 'Only a paid order can be refunded.');
-    const unavailable = provider.refundUnavailable(req.amountFen, paid);
-    if (unavailable) throw new AppError('REFUND_UNAVAILABLE', unavailable);
     const left = paid - committedFen(o);
     if (req.amountFen > left) throw new AppError('REFUND_EXCEEDS_PAID', `Only ${left} of the ${paid} fen paid can still be refunded.`);
     if (refunds.length >= MAX_REFUNDS_PER_ORDER) throw new AppError('INVALID_ARGUMENT', `An order can have at most ${MAX_REFUNDS_PER_ORDER} refunds.`);
@@ -103,7 +101,7 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
   const refund = change.value;
   // Not yet answered (new, or an earlier attempt failed): send it, the same application every time.
   if (refund.accepted || refund.status !== 'PROCESSING') return { order: change.order, refund };
-  return submit(ctx, provider, change.order, refund);
+  return submit(ctx, provider, change.order, refund, change.wrote);
 }
 
 /** The refund as stored now (the order may have moved on). */
@@ -113,14 +111,20 @@ function refundIn(order: OrderDoc, refund: RefundDoc): RefundDoc {
 
 /**
  * Sends the application (again, unchanged) and applies the answer. A refusal is confirmed with a query
- * before the refund is CLOSED: only a refund the provider does not have frees its amount.
+ * before the refund is CLOSED: only a refund the provider does not have frees its amount. A refund the
+ * provider cannot take at all (REFUND_UNAVAILABLE: nothing was sent) is taken off the order again when
+ * this was its first application (`first`), so the refusal leaves nothing behind.
  */
-async function submit(ctx: OrderContext, provider: RefundProvider, order: OrderDoc, refund: RefundDoc): Promise<IssueResult> {
-  const app = application(ctx, order, refund);
+async function submit(ctx: OrderContext, provider: RefundProvider, order: OrderDoc, refund: RefundDoc, first = false): Promise<IssueResult> {
+  const app = application(order, refund);
   let report: RefundReport | undefined;
   try {
     report = await provider.apply(app);
   } catch (err) {
+    if (err instanceof AppError && err.code === 'REFUND_UNAVAILABLE') {
+      if (first) await withdraw(ctx, order, refund);
+      throw err;
+    }
     if (!(err instanceof ProviderError) || err.retryable) {
       console.warn('[refund] application not answered; it is sent again later', refund.outRefundNo, (err as Error).message);
       throw err instanceof AppError ? err : new ProviderError(`the refund is recorded but the provider could not be reached: ${(err as Error).message}`, undefined, true);
@@ -136,6 +140,16 @@ async function submit(ctx: OrderContext, provider: RefundProvider, order: OrderD
   const applied = await applyRefundReport(ctx, report, 'apply', order);
   const current = applied.order ?? order;
   return { order: current, refund: refundIn(current, refund) };
+}
+
+/** Removes a refund the provider never received (its only application was refused before sending). */
+async function withdraw(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<void> {
+  await changeRefunds(ctx, order, (o) => {
+    const refunds = o.refunds ?? [];
+    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
+    if (!r || r.accepted || r.status !== 'PROCESSING') return { write: false, value: undefined };
+    return { write: true, refunds: refunds.filter((x) => x !== r), value: undefined };
+  });
 }
 
 /** PROCESSING (never accepted) → CLOSED, with the provider's reason, so its amount is free again. */
@@ -221,7 +235,7 @@ export async function applyRefundReport(
 /** Asks the provider about one open refund (sending its application again if it was never answered). */
 async function settleOne(ctx: OrderContext, provider: RefundProvider, order: OrderDoc, refund: RefundDoc): Promise<OrderDoc> {
   if (!refund.accepted) return (await submit(ctx, provider, order, refund)).order;
-  const report = await provider.query(application(ctx, order, refund));
+  const report = await provider.query(application(order, refund));
   if (!report) {
     console.error('[refund] the provider does not know an accepted refund', refund.outRefundNo);
     return order;
