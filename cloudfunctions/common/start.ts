@@ -3,11 +3,9 @@ import type { Database } from './db/types';
 import { AppError } from './errors';
 import type { OrderContext } from './orders/context';
 import { OrderRepository } from './orders/repository';
-import { PayjsClient } from './payjs/client';
+import { createProviders } from './payment/providers';
 import type { OpenApi } from './shipping/openapi';
 import { ShippingService } from './shipping/service';
-import { WxPayV2Gateway } from './wxpay/v2/gateway';
-import { WxPayV3Gateway } from './wxpay/v3/gateway';
 
 /**
  * Builds a function instance's context from the environment, once, at cold start. A configuration
@@ -17,10 +15,9 @@ import { WxPayV3Gateway } from './wxpay/v3/gateway';
 export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string, openapi?: OpenApi): OrderContext | AppError {
   try {
     const config = loadConfig(env, baseDir);
-    const wxpay = config.wxpay && (config.wxpay.version === 'v3' ? new WxPayV3Gateway(config.wxpay) : new WxPayV2Gateway(config.wxpay));
-    const payjs = config.payjs && new PayjsClient(config.payjs);
+    // Providers are built (and their code loaded) on first use, not here.
     const shipping = openapi && new ShippingService(openapi);
-    return { db, repo: new OrderRepository(db), config, wxpay, payjs, shipping, now: () => Date.now() };
+    return { db, repo: new OrderRepository(db), config, providers: createProviders(config), shipping, now: () => Date.now() };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     console.error(`[start] ${err.message}`);

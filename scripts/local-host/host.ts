@@ -1,5 +1,7 @@
 import * as http from 'node:http';
-import type { EmuRequest, Emulator } from './emulators/types';
+import * as https from 'node:https';
+import { TLSSocket } from 'node:tls';
+import type { ClientCertificate, EmuRequest, Emulator } from './emulators/types';
 import { lowerCaseHeaders } from '../../cloudfunctions/common/http';
 import { HttpFailure, parseJson, readBody, send, sendJson } from './http-util';
 import type { SandboxApi } from './sandbox-api';
@@ -26,8 +28,16 @@ export interface LocalHostOptions {
   serveConsole?: (path: string) => { type: string; body: Buffer } | undefined;
 }
 
+/** What the https listener learnt of the client's certificate (the emulators decide what to accept). */
+function clientCertificate(req: http.IncomingMessage): ClientCertificate | undefined {
+  if (!(req.socket instanceof TLSSocket)) return undefined;
+  const cn = req.socket.getPeerCertificate().subject?.CN;
+  return { authorized: req.socket.authorized, subjectCN: Array.isArray(cn) ? cn[0] : cn };
+}
+
 function emuRequest(req: http.IncomingMessage, url: URL, prefix: string, rawBody: Buffer): EmuRequest {
-  return { method: req.method ?? 'GET', path: url.pathname.slice(prefix.length) || '/', query: url.searchParams, headers: lowerCaseHeaders(req.headers), rawBody };
+  const tls = clientCertificate(req);
+  return { method: req.method ?? 'GET', path: url.pathname.slice(prefix.length) || '/', query: url.searchParams, headers: lowerCaseHeaders(req.headers), rawBody, ...(tls ? { tls } : {}) };
 }
 
 async function callFunction(fn: HostedFunction, req: http.IncomingMessage, rawBody: Buffer, appid: string, res: http.ServerResponse): Promise<void> {
@@ -66,7 +76,19 @@ async function httpFunction(fn: HostedFunction, req: http.IncomingMessage, url: 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function createLocalHost(opts: LocalHostOptions): http.Server {
-  return http.createServer((req, res) => {
+  return http.createServer(localHostHandler(opts));
+}
+
+/**
+ * The same host over https, asking for (not requiring) a client certificate signed by `tls.ca`: WeChat
+ * Pay's API host serves certificate and plain routes alike, and the emulators refuse /secapi/ without one.
+ */
+export function createLocalTlsHost(opts: LocalHostOptions, tls: { key: Buffer; cert: Buffer; ca: Buffer }): https.Server {
+  return https.createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, localHostHandler(opts));
+}
+
+function localHostHandler(opts: LocalHostOptions): http.RequestListener {
+  return (req, res) => {
     void (async () => {
       // Only loopback names: a web page that rebinds its own domain to 127.0.0.1 gets nothing here.
       const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -94,5 +116,5 @@ export function createLocalHost(opts: LocalHostOptions): http.Server {
       if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
       else res.end();
     });
-  });
+  };
 }

@@ -18,22 +18,37 @@ function portFrom(raw: string | undefined): number {
   return Number(raw);
 }
 
+/** SANDBOX_REFUND_SUCCEED_AFTER_SECONDS: unset or 0 = refunds wait to be settled from the console or the sandbox API. */
+function refundDelayFrom(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,6}$/.test(raw)) {
+    console.error(`SANDBOX_REFUND_SUCCEED_AFTER_SECONDS must be a whole number of seconds (0–999999), not ${JSON.stringify(raw)}.`);
+    process.exit(2);
+  }
+  return Number(raw) * 1000;
+}
+
 async function main(): Promise<void> {
   const sandboxDir = path.resolve(process.env.SANDBOX_DIR || '.sandbox');
   const s = await startSandbox({
     port: portFrom(process.env.PORT),
+    refundSucceedAfterMs: refundDelayFrom(process.env.SANDBOX_REFUND_SUCCEED_AFTER_SECONDS),
     sandboxDir,
     rootDir: ROOT,
     loadFunction: (name) => loadBuiltFunction(ROOT, name),
   });
   const mode = (used: boolean) => (used ? 'emulator, throwaway keys' : 'your configuration');
+  const refunds = process.env.SANDBOX_REFUND_SUCCEED_AFTER_SECONDS ? `succeed after ${process.env.SANDBOX_REFUND_SUCCEED_AFTER_SECONDS} s unless settled` : 'wait to be settled from the console';
   console.log(`
 Local host listening on ${s.url}
+  https (mutual TLS) ${s.tlsUrl}   (same routes; WeChat Pay v2 uses it for /secapi/ refunds)
   sandbox console   ${s.url}/
   checkout          POST ${s.url}/api/checkout   (header X-WX-OPENID: <openid>)
+  merchant          POST ${s.url}/api/merchant   (staff: MERCHANT_OPENIDS=${process.env.MERCHANT_OPENIDS})
   payNotify         ${s.url}/http/payNotify
   WeChat Pay ${process.env.WXPAY_API_VERSION || 'v3'}     ${process.env.WXPAY_API_BASE}  (${mode(s.usesSandboxKeys.wxpay)})
   PAYJS             ${process.env.PAYJS_API_BASE}  (${mode(s.usesSandboxKeys.payjs)})
+  refunds           ${refunds}
   data and keys     ${sandboxDir}
 
 Try it:

@@ -1,7 +1,8 @@
 import type * as http from 'node:http';
 import { toString as qrToString } from 'qrcode';
 import type { Fault, Faults } from './emulators/faults';
-import { EmulatorRefusal, type EmulatedPayment, type Emulator, type PayerOutcome, type ProviderName, type WxPayEmulator } from './emulators/types';
+import { REFUND_OUTCOMES } from './emulators/refunds';
+import { EmulatorRefusal, type EmulatedPayment, type Emulator, type PayerOutcome, type ProviderName, type RefundOutcome, type WxPayEmulator } from './emulators/types';
 import type { ShippingEmulator } from './emulators/shipping';
 import { HttpFailure, parseJson, send, sendJson } from './http-util';
 
@@ -23,6 +24,11 @@ const OUTCOMES: readonly PayerOutcome[] = ['pay', 'cancel', 'fail'];
 function outcomeOf(v: unknown): PayerOutcome {
   if (typeof v !== 'string' || !OUTCOMES.includes(v as PayerOutcome)) throw new HttpFailure(400, `outcome must be one of ${OUTCOMES.join(', ')}`);
   return v as PayerOutcome;
+}
+
+function refundOutcomeOf(v: unknown): RefundOutcome {
+  if (typeof v !== 'string' || !REFUND_OUTCOMES.includes(v as RefundOutcome)) throw new HttpFailure(400, `outcome must be one of ${REFUND_OUTCOMES.join(', ')}`);
+  return v as RefundOutcome;
 }
 
 function objectBody(raw: Buffer): Record<string, unknown> {
@@ -63,7 +69,8 @@ export class SandboxApi {
     const [a, b, c] = parts;
     if (method === 'GET' && a === 'state') {
       const payments = this.all().flatMap((e) => e.list()).sort((x, y) => y.createdAt - x.createdAt);
-      return { orders: await this.listOrders(), payments, shipping: this.emulators.shipping.list(), now: Date.now() };
+      const refunds = this.all().flatMap((e) => e.listRefunds()).sort((x, y) => y.createdAt - x.createdAt);
+      return { orders: await this.listOrders(), payments, refunds, shipping: this.emulators.shipping.list(), now: Date.now() };
     }
     if (method !== 'POST') throw new HttpFailure(405, 'use POST');
     if (a === 'payments' && b && c) {
@@ -71,6 +78,12 @@ export class SandboxApi {
       const owner = this.all().find((e) => e.list().some((p) => p.id === b));
       if (!owner) throw new EmulatorRefusal(`no payment ${b}`, 404);
       return { payment: await owner.settle(b, outcome) };
+    }
+    // The bank's side of a refund: POST /sandbox/api/refunds/{provider}/{out_refund_no}/{succeed|abnormal|close}.
+    if (a === 'refunds' && b && c && parts.length === 4) {
+      const emulator = this.all().find((e) => e.provider === b);
+      if (!emulator) throw new HttpFailure(400, 'provider must be wxpay-v3, wxpay-v2 or payjs');
+      return { refund: await emulator.settleRefund(c, refundOutcomeOf(parts[3])) };
     }
     const body = objectBody(raw);
     if (a === 'wxpay' && b === 'request-payment') {

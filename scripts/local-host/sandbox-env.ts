@@ -1,6 +1,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import forge from 'node-forge';
+import { config as clientConfig } from '../../miniprogram/config';
 
 /**
  * Throwaway merchant material for the sandbox: generated once under SANDBOX_DIR/keys and reused, so
@@ -19,6 +21,21 @@ export interface SandboxKeys {
   v2Key: string;
   payjsMchid: string;
   payjsKey: string;
+  tls: SandboxTls;
+}
+
+/**
+ * Throwaway certificates for mutual TLS with the v2 emulator: a sandbox CA, the https listener's
+ * certificate (127.0.0.1 and localhost) and the merchant's API client certificate (CN = the mch_id, as
+ * WeChat Pay issues them), all PEM files under SANDBOX_DIR/keys.
+ */
+export interface SandboxTls {
+  caCertPath: string;
+  serverCertPath: string;
+  serverKeyPath: string;
+  /** apiclient_cert.pem / apiclient_key.pem, the names the merchant platform gives them. */
+  clientCertPath: string;
+  clientKeyPath: string;
 }
 
 const randomHex = (bytes: number) => crypto.randomBytes(bytes).toString('hex');
@@ -28,6 +45,90 @@ function writeAtomic(file: string, data: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o600 });
   fs.renameSync(tmp, file);
+}
+
+const TLS_FILES = {
+  caCertPath: 'sandbox_ca.pem',
+  serverCertPath: 'local_host_cert.pem',
+  serverKeyPath: 'local_host_key.pem',
+  clientCertPath: 'apiclient_cert.pem',
+  clientKeyPath: 'apiclient_key.pem',
+} as const;
+
+const toForgeKey = (k: crypto.KeyObject) => forge.pki.privateKeyFromPem(k.export({ type: 'pkcs1', format: 'pem' }).toString());
+const toForgePublic = (k: crypto.KeyObject) => forge.pki.publicKeyFromPem(k.export({ type: 'spki', format: 'pem' }).toString());
+
+/** node:crypto cannot issue X.509 certificates, so node-forge signs them (keys still come from node:crypto). */
+function issue(opts: {
+  subject: forge.pki.CertificateField[];
+  publicKey: crypto.KeyObject;
+  issuer: { subject: forge.pki.CertificateField[]; privateKey: crypto.KeyObject };
+  extensions: object[];
+}): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = toForgePublic(opts.publicKey);
+  cert.serialNumber = `4${crypto.randomBytes(15).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 86400_000);
+  cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 86400_000);
+  cert.setSubject(opts.subject);
+  cert.setIssuer(opts.issuer.subject);
+  cert.setExtensions(opts.extensions);
+  cert.sign(toForgeKey(opts.issuer.privateKey), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/** Writes the sandbox CA, the listener's certificate and the merchant client certificate for `mchid`. */
+function createTlsFiles(files: SandboxTls, mchid: string): void {
+  const gen = () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ca = gen();
+  const server = gen();
+  const client = gen();
+  const caSubject = [
+    { name: 'commonName', value: 'Local host sandbox CA (throwaway)' },
+    { name: 'organizationName', value: 'wechat-miniprogram-checkout-template sandbox' },
+  ];
+  const issuer = { subject: caSubject, privateKey: ca.privateKey };
+  const caPem = issue({
+    subject: caSubject,
+    publicKey: ca.publicKey,
+    issuer,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const serverPem = issue({
+    subject: [{ name: 'commonName', value: '127.0.0.1' }],
+    publicKey: server.publicKey,
+    issuer,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+  });
+  const clientPem = issue({
+    subject: [
+      { name: 'commonName', value: mchid },
+      { name: 'organizationalUnitName', value: 'sandbox merchant' },
+      { name: 'organizationName', value: 'wechat-miniprogram-checkout-template sandbox' },
+    ],
+    publicKey: client.publicKey,
+    issuer,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', clientAuth: true },
+    ],
+  });
+  const pkcs8 = (k: crypto.KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeAtomic(files.serverKeyPath, pkcs8(server.privateKey));
+  writeAtomic(files.serverCertPath, serverPem);
+  writeAtomic(files.clientKeyPath, pkcs8(client.privateKey));
+  writeAtomic(files.clientCertPath, clientPem);
+  // The CA last: its presence says the set is complete (the CA's key is not kept: nothing else is issued).
+  writeAtomic(files.caCertPath, caPem);
 }
 
 export function loadOrCreateSandboxKeys(sandboxDir: string): SandboxKeys {
@@ -58,8 +159,12 @@ export function loadOrCreateSandboxKeys(sandboxDir: string): SandboxKeys {
   }
   const ids = JSON.parse(fs.readFileSync(idsFile, 'utf8'));
   const merchantPrivate = crypto.createPrivateKey(fs.readFileSync(merchantKeyPath));
+  const tls = Object.fromEntries(Object.entries(TLS_FILES).map(([k, name]) => [k, path.join(dir, name)])) as unknown as SandboxTls;
+  // A SANDBOX_DIR made before the certificates existed gets them now.
+  if (!Object.values(tls).every((f) => fs.existsSync(f))) createTlsFiles(tls, ids.wxpayMchid);
   return {
     ...ids,
+    tls,
     merchantPrivateKeyPath: merchantKeyPath,
     merchantPublicKey: crypto.createPublicKey(merchantPrivate),
     platformPublicKeyPath: platformPubPath,
@@ -69,10 +174,11 @@ export function loadOrCreateSandboxKeys(sandboxDir: string): SandboxKeys {
 
 /**
  * Fills in the sandbox configuration for every variable the user did not set: with no WXPAY_MCHID, the
- * functions talk to the local WeChat Pay emulator with the throwaway keys; likewise PAYJS. Explicit
+ * functions talk to the local WeChat Pay emulator with the throwaway keys (v2 over the https listener
+ * `tlsBaseUrl`, with the throwaway client certificate and the sandbox CA); likewise PAYJS. Explicit
  * variables always win. Returns which providers run on sandbox defaults.
  */
-export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, baseUrl: string): { wxpay: boolean; payjs: boolean } {
+export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, baseUrl: string, _tlsBaseUrl: string): { wxpay: boolean; payjs: boolean } {
   const setDefault = (name: string, value: string) => {
     if (env[name] === undefined || env[name] === '') env[name] = value;
   };
@@ -88,6 +194,9 @@ export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, 
     setDefault('WXPAY_PLATFORM_PUBLIC_KEY_PATH', keys.platformPublicKeyPath);
     setDefault('WXPAY_PLATFORM_PUBLIC_KEY_ID', keys.platformPublicKeyId);
     setDefault('WXPAY_V2_KEY', keys.v2Key);
+    setDefault('WXPAY_V2_CERT_PATH', keys.tls.clientCertPath);
+    setDefault('WXPAY_V2_CERT_KEY_PATH', keys.tls.clientKeyPath);
+    setDefault('WXPAY_API_CA_PATH', keys.tls.caCertPath);
   }
   setDefault('WXPAY_NOTIFY_URL', notifyUrl);
   const payjs = !env.PAYJS_MCHID;
@@ -97,5 +206,7 @@ export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, 
     setDefault('PAYJS_API_BASE', `${baseUrl}/payjs`);
   }
   setDefault('PAYJS_NOTIFY_URL', notifyUrl);
+  // The mini-program's local-mode identity is the sandbox's merchant, so its merchant pages work at once.
+  setDefault('MERCHANT_OPENIDS', clientConfig.localOpenId);
   return { wxpay, payjs };
 }

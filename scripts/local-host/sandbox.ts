@@ -9,7 +9,7 @@ import { Notifier } from './emulators/notifier';
 import { createShippingEmulator, type ShippingEmulator } from './emulators/shipping';
 import { findPaidPayment } from './emulators/shipping-payments';
 import { emulatorStateFile } from './emulators/state-file';
-import { createLocalHost, type HostedFunction } from './host';
+import { createLocalHost, createLocalTlsHost, type HostedFunction } from './host';
 import { SandboxApi } from './sandbox-api';
 import { applySandboxDefaults, loadOrCreateSandboxKeys } from './sandbox-env';
 import { staticFiles } from './static-files';
@@ -31,11 +31,17 @@ export interface SandboxOptions {
   rootDir: string;
   /** How often the checkout timer trigger runs (the cloud runs it every 5 minutes); 0 = never. */
   sweepEveryMs?: number;
+  /** The https listener's port (mutual TLS for v2's /secapi/): default port + 1, or any free one when port is 0. */
+  tlsPort?: number;
+  /** WeChat Pay refunds still PROCESSING this long after they were made succeed by themselves; 0 or undefined = only when settled. */
+  refundSucceedAfterMs?: number;
 }
 
 export interface RunningSandbox {
   url: string;
   server: http.Server;
+  /** The same host over https (https://127.0.0.1:…), where v2's /secapi/ takes the merchant client certificate. */
+  tlsUrl: string;
   db: Database;
   emulators: SandboxEmulatorsExposed;
   usesSandboxKeys: { wxpay: boolean; payjs: boolean };
@@ -81,11 +87,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },
     notifier: notifier(WXPAY_REDELIVERY_MS, (s) => s === 200 || s === 204),
     store: emulatorStateFile(stateDir, 'wxpay-v3'),
+    refundSucceedAfterMs: opts.refundSucceedAfterMs,
   });
   const wxpayV2 = createWxPayV2Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, key: keys.v2Key },
     notifier: notifier(WXPAY_REDELIVERY_MS, wxpayV2NotifyAccepted),
     store: emulatorStateFile(stateDir, 'wxpay-v2'),
+    refundSucceedAfterMs: opts.refundSucceedAfterMs,
   });
   const payjs = createPayjsEmulator({
     mchid: keys.payjsMchid,
@@ -106,26 +114,42 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     { wxpay: [wxpayV3, wxpayV2], payjs, shipping, faults: { 'wxpay-v3': wxpayV3.faults, 'wxpay-v2': wxpayV2.faults, payjs: payjs.faults } },
     async () => (await db.collection('orders').orderBy('createdAt', 'desc').limit(100).get()).data,
   );
-  const server = createLocalHost({
+  const hostOptions = {
     functions,
     emulators: {
       v3: { stripPrefix: false, emulators: [wxpayV3] },
       pay: { stripPrefix: false, emulators: [wxpayV2] },
+      secapi: { stripPrefix: false, emulators: [wxpayV2] },
       payjs: { stripPrefix: true, emulators: [payjs] },
     },
     sandbox,
     appid: env.WXPAY_APPID || keys.appid,
     serveConsole: staticFiles(path.join(opts.rootDir, 'scripts', 'local-host', 'console')),
+  };
+  const server = createLocalHost(hostOptions);
+  const tlsServer = createLocalTlsHost(hostOptions, {
+    key: fs.readFileSync(keys.tls.serverKeyPath),
+    cert: fs.readFileSync(keys.tls.serverCertPath),
+    ca: fs.readFileSync(keys.tls.caCertPath),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listen = (srv: http.Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => resolve((srv.address() as AddressInfo).port));
+    });
+  const url = `http://127.0.0.1:${await listen(server, opts.port)}`;
+  let tlsUrl: string;
+  try {
+    tlsUrl = `https://127.0.0.1:${await listen(tlsServer, opts.tlsPort ?? (opts.port === 0 ? 0 : opts.port + 1))}`;
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   // The functions read their configuration at load, so the defaults go in first.
-  const usesSandboxKeys = applySandboxDefaults(env, keys, url);
+  const usesSandboxKeys = applySandboxDefaults(env, keys, url, tlsUrl);
   functions.checkout = { kind: 'callable', main: opts.loadFunction('checkout') };
   functions.payNotify = { kind: 'http', main: opts.loadFunction('payNotify') };
+  functions.merchant = { kind: 'callable', main: opts.loadFunction('merchant') };
   const runTimer = () =>
     runWithContext({ SOURCE: 'wx_trigger' }, () => functions.checkout.main({ Type: 'Timer', TriggerName: 'closeExpiredOrders', Time: new Date().toISOString() }));
   const sweepEvery = opts.sweepEveryMs ?? 60_000;
@@ -135,6 +159,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   return {
     url,
     server,
+    tlsUrl,
     db,
     emulators: { wxpayV3, wxpayV2, payjs, shipping },
     usesSandboxKeys,
@@ -142,7 +167,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     close: async () => {
       clearInterval(sweeper);
       for (const n of notifiers) n.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all([server, tlsServer].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     },
   };
 }

@@ -1,21 +1,22 @@
-import type { CloseReason, Fulfilment, FulfilmentType, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest, RequestPaymentParams } from '../../../typings/checkout';
+import type { CloseReason, Fulfilment, FulfilmentType, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
+import type { PaymentAttempt } from '../payment/provider';
+import { truncateUtf8 } from '../text';
+
+export type { PaymentAttempt, ProviderName } from '../payment/provider';
 
 /** How an order is stored in the `orders` collection. `toOrder` decides what its owner gets to see. */
 
 export const ORDERS = 'orders';
 
-export type ProviderName = 'wxpay-v3' | 'wxpay-v2' | 'payjs';
-
-/** The provider-side trade of an order, kept so a re-pay reuses it. */
-export interface PaymentAttempt {
-  provider: ProviderName;
-  tradeType: 'JSAPI' | 'NATIVE' | 'PAYJS';
-  prepayId?: string;
-  codeUrl?: string;
-  signType?: RequestPaymentParams['signType'];
-  placedAt: number;
-  /** prepay_id / code_url are valid for 2 hours at WeChat Pay. */
-  reusableUntil?: number;
+/** A refund as stored on its order: the contract's Refund plus what only the server needs. */
+export interface RefundDoc extends Refund {
+  /** The merchant's idempotency key (automatic and approved-request refunds use fixed ones). */
+  requestId?: string;
+  /** The provider answered the application; until then every retry sends it again, unchanged. */
+  accepted?: boolean;
+  /** The provider's own refund id. */
+  providerRefundId?: string;
+  updatedAt: number;
 }
 
 export interface OrderDoc {
@@ -34,7 +35,11 @@ export interface OrderDoc {
   /** Active queries are allowed from this time on (rate limit shared by all callers). */
   nextQueryAt?: number;
   queryCount?: number;
-  /** Learned from a PAYJS notification or reported by the client (a hint, used only to ask PAYJS). */
+  /**
+   * The provider's own id of the trade, for providers asked by it: reported by the client (a hint, used
+   * only to ask the provider) or from a verified report. Read it with providerOrderIdOf: the field keeps
+   * the name it got with PAYJS, the first provider that needs one, so stored orders stay readable.
+   */
   payjsOrderId?: string;
   paidAt?: number;
   transactionId?: string;
@@ -45,9 +50,14 @@ export interface OrderDoc {
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
-  refunds?: Refund[];
+  refunds?: RefundDoc[];
   /** The sum of the SUCCESS refunds. */
   refundedFen?: number;
+  /** Bumped by every change of `refunds`: each one is a compare-and-set on it (see refunds-store.ts). */
+  refundsRev?: number;
+  /** Active queries of open refunds are allowed from this time on (shared by all callers). */
+  refundQueryAt?: number;
+  refundQueryCount?: number;
   refundRequest?: RefundRequest;
   /** Each line's fulfilment type, from the catalog when the order was placed. */
   fulfilmentOf?: Record<string, FulfilmentType>;
@@ -71,6 +81,15 @@ export interface FulfilmentTask {
   lastError?: string;
 }
 
+/** What anyone outside the server sees of a refund. */
+export function toRefund(r: RefundDoc): Refund {
+  const out: Refund = { refundId: r.refundId, outRefundNo: r.outRefundNo, amountFen: r.amountFen, status: r.status, requestedBy: r.requestedBy, createdAt: r.createdAt };
+  if (r.reason !== undefined) out.reason = r.reason;
+  if (r.succeededAt !== undefined) out.succeededAt = r.succeededAt;
+  if (r.failure !== undefined) out.failure = r.failure;
+  return out;
+}
+
 export function toOrder(d: OrderDoc): Order {
   const o: Order = {
     orderId: d._id,
@@ -86,10 +105,24 @@ export function toOrder(d: OrderDoc): Order {
   if (d.closedAt !== undefined) o.closedAt = d.closedAt;
   if (d.closeReason) o.closeReason = d.closeReason;
   if (d.refunds) {
-    o.refunds = d.refunds;
+    o.refunds = d.refunds.map(toRefund);
     o.refundedFen = d.refundedFen ?? 0;
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;
   if (d.fulfilment) o.fulfilment = d.fulfilment;
   return o;
+}
+
+/** The field that holds the provider's own id of the trade (see OrderDoc.payjsOrderId). */
+export const PROVIDER_ORDER_ID = 'payjsOrderId' satisfies keyof OrderDoc;
+
+export const providerOrderIdOf = (d: Pick<OrderDoc, typeof PROVIDER_ORDER_ID>): string | undefined => d[PROVIDER_ORDER_ID];
+
+/** What the payer sees at the provider: the first item's name, plus a count when there are more. */
+export function describeOrder(order: Pick<OrderDoc, 'items'>): string {
+  const [first, ...rest] = order.items;
+  const count = order.items.reduce((n, i) => n + i.quantity, 0);
+  const name = rest.length === 0 && first.quantity === 1 ? first.name : `${first.name} 等${count}件`;
+  // v3 allows 127 bytes and v2 128; PAYJS cuts its own (32).
+  return truncateUtf8(name, 127);
 }

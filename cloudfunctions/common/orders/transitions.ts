@@ -3,7 +3,7 @@ import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
 import { fulfilmentOnPaid } from './fulfil';
-import type { OrderDoc } from './model';
+import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
 /**
@@ -16,7 +16,7 @@ export type SettleOutcome =
   | 'PAID'
   /** Already PAID (a repeated notification or query): nothing to do. */
   | 'DUPLICATE'
-  /** The provider took money for an order we had closed: flagged for a manual refund. */
+  /** The provider took money for an order we had closed: flagged, and refunded automatically unless turned off. */
   | 'PAID_AFTER_CLOSE'
   /** The report is not a successful payment. */
   | 'NOT_PAID'
@@ -39,8 +39,10 @@ export async function settlePayment(
   report: TradeReport,
   via: 'notify' | 'query',
   now: number,
-  /** Runs after this call made the order PAID (the fulfilment outbox); must not throw. */
-  afterPaid?: (order: OrderDoc) => Promise<void>,
+  /** Called once this call has flagged a payment on a closed order (the automatic refund). */
+  onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
+  /** Called once this call has made the order PAID (the fulfilment outbox); must not throw. */
+  onPaid?: (order: OrderDoc) => Promise<void>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -62,9 +64,11 @@ export async function settlePayment(
   // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
   const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via, ...fulfilmentOnPaid(order, now) };
   if (report.transactionId) paid.transactionId = report.transactionId;
+  // The provider's own id from a verified report: refunds at PAYJS go by it.
+  if (report.providerOrderId) paid[PROVIDER_ORDER_ID] = report.providerOrderId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
     const won = { ...order, ...paid } as OrderDoc;
-    await afterPaid?.(won);
+    await onPaid?.(won);
     return { outcome: 'PAID', order: won };
   }
   const current = (await repo.get(order._id)) ?? order;
@@ -76,6 +80,7 @@ export async function settlePayment(
       if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
       await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
+      await onPaidAfterClose?.({ ...current, paidAfterClose: flag });
     }
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }

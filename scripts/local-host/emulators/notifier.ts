@@ -1,9 +1,17 @@
 import { httpRequest } from '../../../cloudfunctions/common/http';
-import type { Delivery, EmulatedPayment } from './types';
+import type { Delivery, NotificationTarget } from './types';
 
 export interface OutgoingNotification {
   headers: Record<string, string>;
   body: string;
+}
+
+/** A notification to send: `build` makes each attempt anew; `event` names it on its delivery records. */
+export interface NotificationJob {
+  build: () => OutgoingNotification;
+  event?: string;
+  /** Called after each attempt is added to target.deliveries (the emulators save their state then). */
+  recorded?: () => void;
 }
 
 export interface NotifierOptions {
@@ -18,28 +26,40 @@ export interface NotifierOptions {
 }
 
 /**
- * Delivers a provider's notification to the payment's notify_url and redelivers on failure,
- * recording every attempt on the payment (the sandbox console shows them).
+ * Delivers a provider's notification to a payment's or a refund's notify_url and redelivers on
+ * failure, recording every attempt on it (the sandbox console shows them). It also runs the
+ * emulators' other timers (`later`), so that stop() ends everything an emulator scheduled.
  */
 export class Notifier {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: NotifierOptions) {}
 
-  /**
-   * Sends now; resolves after the first attempt (later ones run on timers). `recorded` is called after
-   * each attempt is added to payment.deliveries (the emulators save their state then).
-   */
-  async deliver(payment: EmulatedPayment, build: () => OutgoingNotification, recorded?: () => void): Promise<Delivery> {
-    return this.attempt(payment, build, 1, recorded);
+  /** Sends now; resolves after the first attempt (later ones run on timers). */
+  async deliver(target: NotificationTarget, build: () => OutgoingNotification, recorded?: () => void): Promise<Delivery> {
+    return this.send(target, { build, recorded });
   }
 
-  private async attempt(payment: EmulatedPayment, build: () => OutgoingNotification, n: number, recorded?: () => void): Promise<Delivery> {
+  async send(target: NotificationTarget, job: NotificationJob): Promise<Delivery> {
+    return this.attempt(target, job, 1);
+  }
+
+  /** Runs `fn` after `ms` (unless stopped first); errors are logged, since nothing awaits a timer. */
+  later(ms: number, fn: () => Promise<unknown>): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn().catch((e: unknown) => console.error('[emulator] timer:', e));
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private async attempt(target: NotificationTarget, job: NotificationJob, n: number): Promise<Delivery> {
     // Each attempt is built (and so signed) anew, as the platform does.
-    const note = build();
-    const d: Delivery = { attempt: n, at: Date.now(), response: '', accepted: false };
+    const note = job.build();
+    const d: Delivery = { attempt: n, at: Date.now(), response: '', accepted: false, ...(job.event ? { event: job.event } : {}) };
     try {
-      const res = await httpRequest({ method: 'POST', url: payment.notifyUrl, headers: note.headers, body: note.body, timeoutMs: this.opts.timeoutMs ?? 5000 });
+      const res = await httpRequest({ method: 'POST', url: target.notifyUrl, headers: note.headers, body: note.body, timeoutMs: this.opts.timeoutMs ?? 5000 });
       const text = res.body.toString('utf8');
       d.statusCode = res.status;
       d.response = text.slice(0, 200);
@@ -52,22 +72,22 @@ export class Notifier {
       d.nextAttemptAt = Date.now() + delay;
       const t = setTimeout(() => {
         this.timers.delete(t);
-        void this.attempt(payment, build, n + 1, recorded);
+        void this.attempt(target, job, n + 1);
       }, delay);
       t.unref();
       this.timers.add(t);
     }
-    payment.deliveries.push(d);
+    target.deliveries.push(d);
     try {
-      recorded?.();
+      job.recorded?.();
     } catch (e) {
       // Thrown from a redelivery timer, it would end the process.
-      console.error(`[emulator] after notification attempt ${n} for ${payment.id}:`, e);
+      console.error(`[emulator] after notification attempt ${n} to ${target.notifyUrl}:`, e);
     }
     return d;
   }
 
-  /** Stops pending redeliveries (tests and shutdown). */
+  /** Stops pending redeliveries and timers (tests and shutdown). */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

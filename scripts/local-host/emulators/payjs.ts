@@ -6,7 +6,8 @@ import { signPayjs, verifyPayjsSign, type PayjsParams } from '../../../cloudfunc
 import { formatPayjsTime } from '../../../cloudfunctions/common/payjs/time';
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
-import { EmulatorRefusal, jsonReply, type EmulatedPayment, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
+import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmulatedRefund, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
+import { readSavedRefunds, RefundLedger, RefundRuleError } from './refunds';
 import { applyPayerOutcome } from './payer';
 import { persistRecords } from './persisted-records';
 import { readSavedPayment, SavedRecord } from './saved-record';
@@ -14,7 +15,10 @@ import type { StateStore } from './state-file';
 
 /**
  * PAYJS as the local host plays it: the PAYJS mini-program the shop jumps to (`jump`), the payer's
- * choice in it (`settle`), the signed form notification, `POST /api/check` and `POST /api/close`.
+ * choice in it (`settle`), the signed form notification, `POST /api/check`, `POST /api/close` and
+ * `POST /api/refund`. A PAYJS refund takes the whole order and is done when answered (return_code 1),
+ * so it is recorded as SUCCESS at once and sends no notification (PAYJS documents none). Inferred: a
+ * second refund of the same order answers return_code 0; check still answers status 1 (paid) after it.
  */
 
 /** PAYJS redelivers at 0, 15, 30, 180, 1800 and 3600 s: the delays between those attempts. */
@@ -39,11 +43,13 @@ export interface PayjsEmulatorOptions {
 export interface PayjsOrder {
   payment: EmulatedPayment;
   attach?: string;
+  refunds: EmulatedRefund[];
 }
 
 function readSavedOrder(saved: unknown): PayjsOrder {
   const r = SavedRecord.of(saved);
-  return { payment: readSavedPayment(r.record('payment'), 'payjs'), attach: r.optString('attach') };
+  const payment = readSavedPayment(r.record('payment'), 'payjs');
+  return { payment, attach: r.optString('attach'), refunds: readSavedRefunds(saved, payment) };
 }
 
 export type PayjsEmulator = Emulator & {
@@ -54,7 +60,7 @@ export type PayjsEmulator = Emulator & {
 };
 
 interface ApiRoute {
-  answer(form: Record<string, string>): EmuReply;
+  answer(form: Record<string, string>): EmuReply | Promise<EmuReply>;
   /** Where a refusal's reason goes. */
   messageField: 'msg' | 'return_msg';
 }
@@ -68,10 +74,27 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
   const received: ReceivedRequest[] = [];
   const payments = new Map<string, EmulatedPayment>();
   const attaches = new Map<string, string>();
-  const persisted = persistRecords(opts.store, readSavedOrder, () => [...payments.values()].map((payment) => ({ payment, attach: attaches.get(payment.id) })));
-  for (const { payment, attach } of persisted.restored) {
+  /** Each order's refunds (PAYJS allows one, of the whole order); absent = none. */
+  const refundsOf = new Map<string, EmulatedRefund[]>();
+  const recordOf = (payment: EmulatedPayment): PayjsOrder => {
+    let list = refundsOf.get(payment.id);
+    if (!list) refundsOf.set(payment.id, (list = []));
+    return { payment, attach: attaches.get(payment.id), refunds: list };
+  };
+  const persisted = persistRecords(opts.store, readSavedOrder, () => [...payments.values()].map(recordOf));
+  const refunds = new RefundLedger({
+    provider: 'payjs',
+    notifier: opts.notifier,
+    now,
+    save: () => persisted.save(),
+    newRefundId: () => `${formatPayjsTime(now()).replace(/\D/g, '')}${digits(10)}`,
+    notification: () => undefined,
+  });
+  for (const { payment, attach, refunds: saved } of persisted.restored) {
     payments.set(payment.id, payment);
     if (attach !== undefined) attaches.set(payment.id, attach);
+    refundsOf.set(payment.id, saved);
+    refunds.restore(recordOf(payment));
   }
 
   function readExtraData(extraData: Record<string, unknown>): PayjsParams {
@@ -169,7 +192,7 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
   }
 
   /** Answers an API request whose form is signed; anything else gets a signed refusal. */
-  function answerSigned(req: EmuRequest, route: ApiRoute): EmuReply {
+  function answerSigned(req: EmuRequest, route: ApiRoute): EmuReply | Promise<EmuReply> {
     const refuse = (message: string) => signed({ return_code: 0, [route.messageField]: message });
     let form: Record<string, string>;
     try {
@@ -212,10 +235,27 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     return signed({ return_code: 1, return_msg: 'SUCCESS', payjs_order_id: payment.id });
   }
 
-  // A failed check adds `msg`; close always answers `return_msg` (help.payjs.cn).
+  /** The whole paid order goes back to the payer; the refund is named by the PAYJS order id. */
+  async function refund(form: Record<string, string>): Promise<EmuReply> {
+    const payment = payments.get(form.payjs_order_id ?? '');
+    if (!payment) return signed({ return_code: 0, return_msg: 'order not found', payjs_order_id: form.payjs_order_id });
+    let created: boolean;
+    try {
+      ({ created } = refunds.apply(recordOf(payment), { outRefundNo: payment.id, refundFen: payment.amountFen, totalFen: payment.amountFen, notifyUrl: '' }));
+    } catch (e) {
+      if (e instanceof RefundRuleError && e.problem === 'NOT_PAID') return signed({ return_code: 0, return_msg: '订单未支付，无法退款', payjs_order_id: payment.id });
+      throw e;
+    }
+    if (!created) return signed({ return_code: 0, return_msg: '订单已退款', payjs_order_id: payment.id });
+    await refunds.settle(payment.id, 'succeed');
+    return signed({ return_code: 1, return_msg: 'SUCCESS', payjs_order_id: payment.id, out_trade_no: payment.outTradeNo, transaction_id: payment.transactionId });
+  }
+
+  // A failed check adds `msg`; close and refund always answer `return_msg` (help.payjs.cn).
   const routes: Record<string, ApiRoute> = {
     '/api/check': { answer: check, messageField: 'msg' },
     '/api/close': { answer: close, messageField: 'return_msg' },
+    '/api/refund': { answer: refund, messageField: 'return_msg' },
   };
 
   async function handle(req: EmuRequest): Promise<EmuReply | undefined> {
@@ -229,5 +269,12 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     return answerSigned(req, route);
   }
 
-  return { provider: 'payjs', received, faults, jump, settle, handle, list: () => [...payments.values()] };
+  /** PAYJS refunds are final once answered: there is nothing left to settle. */
+  async function settleRefund(outRefundNo: string): Promise<EmulatedRefund> {
+    const r = refunds.get(outRefundNo);
+    if (!r) throw new EmulatorRefusal(`no PAYJS refund ${outRefundNo}`, 404);
+    throw new EmulatorRefusal('a PAYJS refund is done when PAYJS answers it: there is nothing to settle', 409);
+  }
+
+  return { provider: 'payjs', received, faults, jump, settle, handle, list: () => [...payments.values()], listRefunds: () => refunds.list(), settleRefund };
 }

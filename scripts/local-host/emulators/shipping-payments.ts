@@ -8,7 +8,9 @@ import type { Emulator } from './types';
 export function findPaidPayment(emulators: Emulator[], key: { transactionId: string } | { mchid: string; outTradeNo: string }): EmulatedPaidPayment | undefined {
   for (const e of emulators) {
     const p = e.list().find((x) => ('transactionId' in key ? x.transactionId === key.transactionId : x.mchid === key.mchid && x.outTradeNo === key.outTradeNo));
-    if (p) return paidPaymentOf(p, false);
+    if (!p) continue;
+    const refunded = e.listRefunds().filter((r) => r.paymentId === p.id && r.status === 'SUCCESS').reduce((n, r) => n + r.amountFen, 0);
+    return paidPaymentOf(p, refunded >= p.amountFen);
   }
   return undefined;
 }

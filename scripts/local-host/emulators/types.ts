@@ -13,6 +13,15 @@ export interface EmuRequest {
   /** Lower-case header names. */
   headers: Record<string, string>;
   rawBody: Buffer;
+  /** Set when the request came over TLS (the local host's https listener): the client certificate, if any. */
+  tls?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  /** True when the client sent a certificate that chains to the listener's CA (the sandbox CA). */
+  authorized: boolean;
+  /** The certificate's subject CN (WeChat Pay puts the mch_id there); absent without a certificate. */
+  subjectCN?: string;
 }
 
 export interface EmuReply {
@@ -37,6 +46,43 @@ export interface Delivery {
   accepted: boolean;
   /** When the next attempt is due (absent once accepted or when the schedule is exhausted). */
   nextAttemptAt?: number;
+  /** Which notification this attempt carried, when a record gets several (a refund's REFUND.ABNORMAL, then REFUND.SUCCESS). */
+  event?: string;
+}
+
+/** Where the platform sends a notification and records its attempts: a payment, or a refund. */
+export interface NotificationTarget {
+  notifyUrl: string;
+  deliveries: Delivery[];
+}
+
+/** A refund's state at the platform, in v3's words (v2 says REFUNDCLOSE for CLOSED and CHANGE for ABNORMAL). */
+export type EmulatedRefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+/** How the sandbox settles a refund that is PROCESSING (or ABNORMAL): the bank's side, which no API exposes. */
+export type RefundOutcome = 'succeed' | 'abnormal' | 'close';
+
+export interface EmulatedRefund {
+  provider: ProviderName;
+  /** The merchant's refund number (PAYJS has none: its refunds are named by the PAYJS order id). */
+  outRefundNo: string;
+  /** The platform's refund id. */
+  refundId: string;
+  /** The EmulatedPayment refunded. */
+  paymentId: string;
+  outTradeNo: string;
+  transactionId: string;
+  amountFen: number;
+  /** The trade's total as the refund request stated it (checked equal to the payment's). */
+  totalFen: number;
+  reason?: string;
+  status: EmulatedRefundStatus;
+  createdAt: number;
+  /** When it became SUCCESS / CLOSED / ABNORMAL last. */
+  settledAt?: number;
+  /** Where its notifications go; '' = none (the request named no notify_url). */
+  notifyUrl: string;
+  deliveries: Delivery[];
 }
 
 export interface EmulatedPayment {
@@ -70,6 +116,12 @@ export interface Emulator {
   list(): EmulatedPayment[];
   /** The payer acts on a waiting payment; `pay` sends the signed notification. */
   settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment>;
+  listRefunds(): EmulatedRefund[];
+  /**
+   * The bank's side of a refund: PROCESSING or ABNORMAL → the outcome, then the refund notification.
+   * Unknown refunds get EmulatorRefusal(404), final ones EmulatorRefusal(409).
+   */
+  settleRefund(outRefundNo: string, outcome: RefundOutcome): Promise<EmulatedRefund>;
 }
 
 /** Raised for payer-side actions that the platform would refuse (unknown id, bad paySign, already paid). */

@@ -1,11 +1,13 @@
 import * as crypto from 'node:crypto';
+import { formatPayjsTime as beijingDateTime } from '../../../cloudfunctions/common/payjs/time';
 import type { V2SignType } from '../../../cloudfunctions/common/config';
 import { parseCompactBeijing, toCompactBeijing } from '../../../cloudfunctions/common/time';
 import { isV2SignType, nonceStr, type V2Fields, verifyV2, withSign } from '../../../cloudfunctions/common/wxpay/v2/sign';
 import { parseXml, toXml } from '../../../cloudfunctions/common/wxpay/v2/xml';
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
-import { type EmulatedPayment, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { type EmulatedPayment, type EmulatedRefund, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
 import { persistRecords } from './persisted-records';
 import { readSavedPayment, SavedRecord } from './saved-record';
@@ -14,7 +16,12 @@ import type { StateStore } from './state-file';
 /**
  * WeChat Pay API v2 as the merchant sees it: /pay/unifiedorder, /pay/orderquery, /pay/closeorder
  * (XML, signed with the API key), signed payment notifications, and the payer's side (the
- * `wx.requestPayment` paySign check, scanning a Native code).
+ * `wx.requestPayment` paySign check, scanning a Native code). Refunds: /secapi/pay/refund (only over
+ * TLS with the merchant's client certificate), /pay/refundquery, and refund notifications whose
+ * `req_info` is AES-256-ECB encrypted under md5(API key) and which carry no sign (rules in refunds.ts).
+ * Inferred, not documented: the answer to a /secapi/ request without the certificate (the platform
+ * refuses it; we answer an unsigned return_code FAIL) and the err_code for an unpaid trade and for a
+ * 51st refund (INVALID_REQUEST).
  */
 
 export interface WxPayV2EmulatorOptions {
@@ -24,6 +31,8 @@ export interface WxPayV2EmulatorOptions {
   now?: () => number;
   /** Keeps the orders across restarts of the local host; without it they live in memory only. */
   store?: StateStore<WxPayV2Order>;
+  /** A refund still PROCESSING this long after it was made succeeds by itself; undefined or 0 = only when settled. */
+  refundSucceedAfterMs?: number;
 }
 
 export interface WxPayV2Order {
@@ -35,6 +44,7 @@ export interface WxPayV2Order {
   /** The unified order's own sign: a paySign equal to it is the classic bug the client refuses. */
   orderSign: string;
   attach?: string;
+  refunds: EmulatedRefund[];
 }
 
 /** Whether the merchant's answer to a notification means "received" (return_code SUCCESS). */
@@ -103,8 +113,36 @@ function readSavedOrder(saved: unknown): WxPayV2Order {
   const r = SavedRecord.of(saved);
   const payment = readSavedPayment(r.record('payment'), 'wxpay-v2');
   if (!payment.prepayId) throw new Error('payment.prepayId is missing');
-  return { payment, signType: r.oneOf('signType', SIGN_TYPES), terms: r.string('terms'), orderSign: r.string('orderSign'), attach: r.optString('attach') };
+  return {
+    payment,
+    signType: r.oneOf('signType', SIGN_TYPES),
+    terms: r.string('terms'),
+    orderSign: r.string('orderSign'),
+    attach: r.optString('attach'),
+    refunds: readSavedRefunds(saved, payment),
+  };
 }
+
+/** The key of `req_info`: the lower-case hex md5 of the API key (its 32 characters are the 32 key bytes). */
+export function reqInfoKey(apiKey: string): Buffer {
+  return Buffer.from(crypto.createHash('md5').update(apiKey, 'utf8').digest('hex'), 'utf8');
+}
+
+/** base64(AES-256-ECB, PKCS#7) of the refund's details, as a refund notification's `req_info`. */
+export function encryptReqInfo(plainXml: string, apiKey: string): string {
+  const cipher = crypto.createCipheriv('aes-256-ecb', reqInfoKey(apiKey), null);
+  return Buffer.concat([cipher.update(plainXml, 'utf8'), cipher.final()]).toString('base64');
+}
+
+const REFUND_STATUS = { PROCESSING: 'PROCESSING', SUCCESS: 'SUCCESS', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' } as const;
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+const REFUND_ERRORS: Record<RefundProblem, [string, string]> = {
+  NOT_PAID: ['INVALID_REQUEST', '订单未支付,不能申请退款'],
+  TOTAL_MISMATCH: ['INVALID_REQUEST', '订单金额或退款金额与之前请求不一致,请核实后再试'],
+  CHANGED: ['REFUND_FEE_MISMATCH', '同一 out_refund_no 的退款金额须一致'],
+  EXCEEDS: ['INVALID_REQUEST', 'refund_fee大于可退金额'],
+  TOO_MANY: ['INVALID_REQUEST', '该订单的退款次数已达上限(50 次)'],
+};
 
 const TRADE_STATE = { WAITING: 'NOTPAY', PAID: 'SUCCESS', CLOSED: 'CLOSED', FAILED: 'PAYERROR' } as const;
 
@@ -116,9 +154,19 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   const byOutTradeNo = new Map<string, WxPayV2Order>();
   const byId = new Map<string, WxPayV2Order>();
   const persisted = persistRecords(opts.store, readSavedOrder, () => [...byId.values()]);
+  const refunds = new RefundLedger({
+    provider: 'wxpay-v2',
+    notifier,
+    now,
+    save: () => persisted.save(),
+    newRefundId: () => `50000${randomDigits(24)}`,
+    notification: (r) => (r.status === 'PROCESSING' ? undefined : { event: `refund_status ${REFUND_STATUS[r.status]}`, build: () => refundNotification(r) }),
+    succeedAfterMs: opts.refundSucceedAfterMs,
+  });
   for (const o of persisted.restored) {
     byOutTradeNo.set(o.payment.outTradeNo, o);
     byId.set(o.payment.id, o);
+    refunds.restore(o);
   }
 
   const xmlReply = (fields: V2Fields): EmuReply => ({ statusCode: 200, headers: { ...XML_HEADERS }, body: toXml(fields) });
@@ -158,7 +206,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
       codeUrl: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${token}` : undefined,
       deliveries: [],
     };
-    const order: WxPayV2Order = { payment, signType, terms, orderSign: f.sign, attach: f.attach };
+    const order: WxPayV2Order = { payment, signType, terms, orderSign: f.sign, attach: f.attach, refunds: [] };
     byOutTradeNo.set(payment.outTradeNo, order);
     byId.set(payment.id, order);
     persisted.save();
@@ -190,14 +238,16 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   }
 
   function orderQuery(f: Record<string, string>): V2Fields {
-    const { payment: p, attach } = findOrder(f);
+    const order = findOrder(f);
+    const { payment: p, attach } = order;
     const paid = p.status === 'PAID';
+    const refunded = RefundLedger.fullyRefunded(order);
     return {
       result_code: 'SUCCESS',
       out_trade_no: p.outTradeNo,
       trade_type: p.tradeType,
-      trade_state: TRADE_STATE[p.status],
-      trade_state_desc: { WAITING: '订单未支付', PAID: '支付成功', CLOSED: '订单已关闭', FAILED: '支付失败' }[p.status],
+      trade_state: refunded ? 'REFUND' : TRADE_STATE[p.status],
+      trade_state_desc: refunded ? '转入退款' : { WAITING: '订单未支付', PAID: '支付成功', CLOSED: '订单已关闭', FAILED: '支付失败' }[p.status],
       total_fee: p.amountFen,
       fee_type: 'CNY',
       attach,
@@ -219,10 +269,90 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     return { result_code: 'SUCCESS', result_msg: 'OK' };
   }
 
+  function refundApply(f: Record<string, string>): V2Fields {
+    for (const name of ['out_refund_no', 'total_fee', 'refund_fee']) if (!f[name]) throw paramError(`缺少参数 ${name}`);
+    if (!OUT_REFUND_NO.test(f.out_refund_no)) throw paramError('out_refund_no 须为 1-64 位数字、大小写字母或 _-|*@');
+    for (const name of ['total_fee', 'refund_fee']) if (!/^[1-9]\d{0,9}$/.test(f[name])) throw paramError(`${name} 必须为正整数(单位:分)`);
+    if (f.refund_fee_type !== undefined && f.refund_fee_type !== 'CNY') throw paramError('refund_fee_type 仅支持 CNY');
+    if (f.refund_desc !== undefined && bytes(f.refund_desc) > 80) throw paramError('refund_desc 长度超过 80 字节');
+    if (f.notify_url !== undefined && !/^https?:\/\/[^\s?#]+$/.test(f.notify_url)) throw paramError('notify_url 必须是不带参数的 URL');
+    const order = findOrder(f);
+    if (f.transaction_id && order.payment.transactionId !== f.transaction_id) throw new BizError('ORDERNOTEXIST', '此交易订单号不存在');
+    let refund: EmulatedRefund;
+    try {
+      ({ refund } = refunds.apply(order, {
+        outRefundNo: f.out_refund_no,
+        refundFen: Number(f.refund_fee),
+        totalFen: Number(f.total_fee),
+        reason: f.refund_desc,
+        // Without notify_url the platform uses the merchant platform's setting, which the emulator has not.
+        notifyUrl: f.notify_url ?? '',
+      }));
+    } catch (e) {
+      if (e instanceof RefundRuleError) throw new BizError(...REFUND_ERRORS[e.problem]);
+      throw e;
+    }
+    return {
+      result_code: 'SUCCESS',
+      transaction_id: refund.transactionId,
+      out_trade_no: refund.outTradeNo,
+      out_refund_no: refund.outRefundNo,
+      refund_id: refund.refundId,
+      refund_fee: refund.amountFen,
+      total_fee: refund.totalFen,
+      fee_type: 'CNY',
+      cash_fee: refund.totalFen,
+      cash_refund_fee: refund.amountFen,
+    };
+  }
+
+  /** By refund_id, out_refund_no (that refund), transaction_id or out_trade_no (all of the trade's). */
+  function refundQuery(f: Record<string, string>): V2Fields {
+    let found: EmulatedRefund[];
+    let order: WxPayV2Order | undefined;
+    if (f.refund_id || f.out_refund_no) {
+      const r = f.out_refund_no ? refunds.get(f.out_refund_no) : refunds.list().find((x) => x.refundId === f.refund_id);
+      if (!r || (f.refund_id && r.refundId !== f.refund_id)) throw new BizError('REFUNDNOTEXIST', '退款订单查询失败');
+      order = byId.get(r.paymentId);
+      found = [r];
+    } else {
+      if (!f.out_trade_no && !f.transaction_id) throw paramError('refund_id、out_refund_no、transaction_id、out_trade_no 至少填一个');
+      order = findOrder(f);
+      found = order.refunds;
+      if (found.length === 0) throw new BizError('REFUNDNOTEXIST', '退款订单查询失败');
+    }
+    const fields: V2Fields = {
+      result_code: 'SUCCESS',
+      transaction_id: found[0].transactionId,
+      out_trade_no: found[0].outTradeNo,
+      total_fee: found[0].totalFen,
+      cash_fee: found[0].totalFen,
+      fee_type: 'CNY',
+      refund_count: found.length,
+      total_refund_count: order?.refunds.length,
+    };
+    found.forEach((r, n) => {
+      Object.assign(fields, {
+        [`out_refund_no_${n}`]: r.outRefundNo,
+        [`refund_id_${n}`]: r.refundId,
+        [`refund_channel_${n}`]: 'ORIGINAL',
+        [`refund_fee_${n}`]: r.amountFen,
+        [`settlement_refund_fee_${n}`]: r.amountFen,
+        [`refund_status_${n}`]: REFUND_STATUS[r.status],
+        [`refund_account_${n}`]: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+        [`refund_recv_accout_${n}`]: '支付用户的零钱',
+        [`refund_success_time_${n}`]: r.status === 'SUCCESS' && r.settledAt !== undefined ? beijingDateTime(r.settledAt) : undefined,
+      });
+    });
+    return fields;
+  }
+
   const routes: Record<string, (f: Record<string, string>, signType: V2SignType) => V2Fields> = {
     '/pay/unifiedorder': unifiedOrder,
     '/pay/orderquery': orderQuery,
     '/pay/closeorder': closeOrder,
+    '/secapi/pay/refund': refundApply,
+    '/pay/refundquery': refundQuery,
   };
 
   async function handle(req: EmuRequest): Promise<EmuReply | undefined> {
@@ -233,6 +363,13 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     if (fault?.kind === 'reply') return fault.reply;
     if (fault?.kind === 'delay') await sleep(fault.ms);
     if (req.method !== 'POST') return refuse('请使用 post 方法');
+    // The merchant API certificate is checked before anything is read (mutual TLS at the platform).
+    if (req.path.startsWith('/secapi/')) {
+      if (!req.tls) return refuse('请求需要双向证书: 请通过 https 并携带商户 API 证书');
+      if (!req.tls.subjectCN) return refuse('请求需要双向证书: 未携带商户 API 证书');
+      if (!req.tls.authorized) return refuse('证书校验错误: 证书不是受信任的 CA 签发的');
+      if (req.tls.subjectCN !== merchant.mchid) return refuse(`证书校验错误: 证书属于商户 ${req.tls.subjectCN}`);
+    }
     let f: Record<string, string>;
     try {
       f = parseXml(req.rawBody);
@@ -278,6 +415,33 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
       sign_type: o.signType === 'HMAC-SHA256' ? 'HMAC-SHA256' : undefined,
     };
     return { headers: { ...XML_HEADERS }, body: toXml(withSign(fields, o.signType, merchant.key)) };
+  }
+
+  /** A refund notification: no sign; the refund's details are encrypted in req_info (root <root>). */
+  function refundNotification(r: EmulatedRefund): { headers: Record<string, string>; body: string } {
+    const details = toXml({
+      out_trade_no: r.outTradeNo,
+      transaction_id: r.transactionId,
+      out_refund_no: r.outRefundNo,
+      refund_id: r.refundId,
+      total_fee: r.totalFen,
+      settlement_total_fee: r.totalFen,
+      refund_fee: r.amountFen,
+      settlement_refund_fee: r.amountFen,
+      refund_status: REFUND_STATUS[r.status],
+      success_time: r.status === 'SUCCESS' && r.settledAt !== undefined ? beijingDateTime(r.settledAt) : undefined,
+      refund_recv_accout: '支付用户的零钱',
+      refund_account: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+      refund_request_source: 'API',
+    }).replace(/^<xml>/, '<root>').replace(/<\/xml>$/, '</root>');
+    const fields: V2Fields = {
+      return_code: 'SUCCESS',
+      appid: merchant.appid,
+      mch_id: merchant.mchid,
+      nonce_str: nonceStr(),
+      req_info: encryptReqInfo(details, merchant.key),
+    };
+    return { headers: { ...XML_HEADERS }, body: toXml(fields) };
   }
 
   async function settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
@@ -329,6 +493,8 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     handle,
     list: () => [...byId.values()].map((o) => o.payment),
     settle,
+    listRefunds: () => refunds.list(),
+    settleRefund: (outRefundNo, outcome) => refunds.settle(outRefundNo, outcome),
     requestPayment,
     scan,
     received,

@@ -6,7 +6,8 @@ import { MAX_CLOCK_SKEW_SECONDS } from '../../../cloudfunctions/common/wxpay/v3/
 import { parseRfc3339, toCompactBeijing, toRfc3339Beijing } from '../../../cloudfunctions/common/time';
 import { Faults, type ReceivedRequest } from './faults';
 import type { Notifier } from './notifier';
-import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmulatedRefund, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
+import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
 import { persistRecords } from './persisted-records';
 import { readSavedPayment, SavedRecord } from './saved-record';
@@ -15,9 +16,12 @@ import type { StateStore } from './state-file';
 /**
  * WeChat Pay API v3 as the merchant sees it: signed JSAPI/Native orders, query and close, signed answers,
  * and encrypted, signed TRANSACTION.SUCCESS notifications, plus the payer's side (requestPayment, scan).
- * Error codes and statuses follow the official v3 error lists where they document the case. One is
- * inferred: re-ordering a paid out_trade_no answers 403 ORDERPAID (the v3 order pages we could check do
- * not list that case; ORDERPAID is the code v2 and the close API use for it).
+ * Refunds: `POST /v3/refund/domestic/refunds` and its query, with REFUND.SUCCESS / REFUND.ABNORMAL /
+ * REFUND.CLOSED notifications once the sandbox settles a refund (see refunds.ts for the rules).
+ * Error codes and statuses follow the official v3 error lists where they document the case. Inferred:
+ * re-ordering a paid out_trade_no answers 403 ORDERPAID (the v3 order pages we could check do not list
+ * that case; ORDERPAID is the code v2 and the close API use for it); the refund refusals' messages are the
+ * ones merchants report from the platform (INVALID_REQUEST), the one for an unpaid trade is ours.
  *
  * `EmuRequest.path` must be the path as received (not percent-decoded): the signature covers those bytes.
  */
@@ -41,6 +45,8 @@ export interface WxPayV3EmulatorOptions {
   pathPrefix?: string;
   /** Keeps the trades across restarts of the local host; without it they live in memory only. */
   store?: StateStore<WxPayV3Trade>;
+  /** A refund still PROCESSING this long after it was made succeeds by itself; undefined or 0 = only when settled. */
+  refundSucceedAfterMs?: number;
 }
 
 export type WxPayV3Emulator = WxPayEmulator & { received: ReceivedRequest[]; faults: Faults };
@@ -50,19 +56,37 @@ export interface WxPayV3Trade {
   /** The business parameters of the first order: a re-order must repeat them exactly. */
   fingerprint: string;
   attach?: string;
+  refunds: EmulatedRefund[];
 }
 
 type Trade = WxPayV3Trade;
 
 function readSavedTrade(saved: unknown): Trade {
   const r = SavedRecord.of(saved);
-  return { payment: readSavedPayment(r.record('payment'), 'wxpay-v3'), fingerprint: r.string('fingerprint'), attach: r.optString('attach') };
+  const payment = readSavedPayment(r.record('payment'), 'wxpay-v3');
+  return { payment, fingerprint: r.string('fingerprint'), attach: r.optString('attach'), refunds: readSavedRefunds(saved, payment) };
 }
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 const DEFAULT_VALIDITY_MS = 7 * 86400 * 1000;
 const ORDER_PATH = /^\/v3\/pay\/transactions\/(jsapi|native)$/;
 const TRADE_PATH = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close)?$/;
+const REFUNDS_PATH = '/v3/refund/domestic/refunds';
+const REFUND_PATH = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/;
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+/** How the platform words each refused refund (INVALID_REQUEST, 400). */
+const REFUND_REFUSALS: Record<RefundProblem, string> = {
+  NOT_PAID: '订单未支付，不能申请退款',
+  TOTAL_MISMATCH: '订单金额或退款金额与之前请求不一致，请核实后再试',
+  CHANGED: '请求内容和上次请求不一致，请核实后再试',
+  EXCEEDS: '申请退款金额超过订单可退金额',
+  TOO_MANY: '该订单的退款次数已达上限（50 次）',
+};
+const REFUND_EVENTS = {
+  SUCCESS: ['REFUND.SUCCESS', '退款成功'],
+  ABNORMAL: ['REFUND.ABNORMAL', '退款异常'],
+  CLOSED: ['REFUND.CLOSED', '退款关闭'],
+} as const;
 
 class ParamError extends Error {}
 
@@ -110,11 +134,21 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
   const trades = new Map<string, Trade>(); // by out_trade_no
   const byId = new Map<string, Trade>(); // by payment id (prepay_id or code_url token)
   const persisted = persistRecords(opts.store, readSavedTrade, () => [...byId.values()]);
+  const { merchant, platform } = opts;
+  const refunds = new RefundLedger({
+    provider: 'wxpay-v3',
+    notifier: opts.notifier,
+    now,
+    save: () => persisted.save(),
+    newRefundId: () => `50000${randomDigits(24)}`,
+    notification: refundNotification,
+    succeedAfterMs: opts.refundSucceedAfterMs,
+  });
   for (const t of persisted.restored) {
     trades.set(t.payment.outTradeNo, t);
     byId.set(t.payment.id, t);
+    refunds.restore(t);
   }
-  const { merchant, platform } = opts;
 
   const signWith = platform.signWith ?? 'publicKey';
   if (signWith === 'certificate' && !platform.certificate) throw new Error('signWith "certificate" needs platform.certificate.');
@@ -144,12 +178,13 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const p = t.payment;
     const base = { appid: p.appid, mchid: p.mchid, out_trade_no: p.outTradeNo };
     if (p.status === 'PAID') {
+      const refunded = RefundLedger.fullyRefunded(t);
       return {
         ...base,
         transaction_id: p.transactionId,
         trade_type: p.tradeType,
-        trade_state: 'SUCCESS',
-        trade_state_desc: '支付成功',
+        trade_state: refunded ? 'REFUND' : 'SUCCESS',
+        trade_state_desc: refunded ? '转入退款' : '支付成功',
         bank_type: 'OTHERS',
         ...(t.attach !== undefined ? { attach: t.attach } : {}),
         success_time: toRfc3339Beijing(p.paidAt ?? now()),
@@ -241,7 +276,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
       payment.id = crypto.randomBytes(8).toString('base64url');
       payment.codeUrl = `weixin://wxpay/bizpayurl?pr=${payment.id}`;
     }
-    const trade: Trade = { payment, fingerprint, attach: fields.attach };
+    const trade: Trade = { payment, fingerprint, attach: fields.attach, refunds: [] };
     trades.set(payment.outTradeNo, trade);
     byId.set(payment.id, trade);
     persisted.save();
@@ -270,6 +305,91 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     return { statusCode: 204, headers: {}, body: '' };
   }
 
+  /** A refund as the apply answer, the query and (in part) the notification state it. */
+  function refundResource(r: EmulatedRefund): Record<string, unknown> {
+    return {
+      refund_id: r.refundId,
+      out_refund_no: r.outRefundNo,
+      transaction_id: r.transactionId,
+      out_trade_no: r.outTradeNo,
+      channel: 'ORIGINAL',
+      user_received_account: '支付用户零钱',
+      ...(r.status === 'SUCCESS' && r.settledAt !== undefined ? { success_time: toRfc3339Beijing(r.settledAt) } : {}),
+      create_time: toRfc3339Beijing(r.createdAt),
+      status: r.status,
+      funds_account: 'AVAILABLE',
+      amount: {
+        total: r.totalFen,
+        refund: r.amountFen,
+        payer_total: r.totalFen,
+        payer_refund: r.amountFen,
+        settlement_refund: r.amountFen,
+        settlement_total: r.totalFen,
+        discount_refund: 0,
+        currency: 'CNY',
+        refund_fee: 0,
+      },
+    };
+  }
+
+  function applyRefund(req: EmuRequest): EmuReply {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return error(400, 'PARAM_ERROR', '请求体不是合法的 JSON');
+    }
+    let fields: { outTradeNo?: string; transactionId?: string; outRefundNo: string; reason?: string; notifyUrl?: string; refund: number; total: number };
+    try {
+      if (!isObject(body)) throw new ParamError('请求体必须是 JSON 对象');
+      if (hasNull(body)) throw new ParamError('参数值不允许为 null');
+      const outTradeNo = str(body, 'out_trade_no', { maxBytes: 32, optional: true });
+      const transactionId = str(body, 'transaction_id', { maxBytes: 32, optional: true });
+      if (outTradeNo === undefined && transactionId === undefined) throw new ParamError('transaction_id 与 out_trade_no 必须填写一个');
+      const outRefundNo = str(body, 'out_refund_no', { maxBytes: 64 }) as string;
+      if (!OUT_REFUND_NO.test(outRefundNo)) throw new ParamError('out_refund_no 须为 1-64 位数字、大小写字母或 _-|*@');
+      // string(80): counted in UTF-8 bytes like this emulator's other string(N) fields (inferred).
+      const reason = str(body, 'reason', { maxBytes: 80, optional: true });
+      const notifyUrl = str(body, 'notify_url', { maxBytes: 256, optional: true });
+      if (notifyUrl !== undefined && !isAcceptedNotifyUrl(notifyUrl)) throw new ParamError('notify_url 须为 https 地址且不能携带参数');
+      const amount = body.amount;
+      if (!isObject(amount)) throw new ParamError('缺少参数 amount');
+      for (const name of ['refund', 'total'] as const) {
+        if (!Number.isSafeInteger(amount[name]) || (amount[name] as number) <= 0) throw new ParamError(`amount.${name} 必须为大于 0 的整数（单位：分）`);
+      }
+      if (amount.currency !== 'CNY') throw new ParamError('amount.currency 必填，仅支持 CNY');
+      if ((amount.refund as number) > (amount.total as number)) throw new ParamError('amount.refund 不能大于 amount.total');
+      fields = { outTradeNo, transactionId, outRefundNo, reason, notifyUrl, refund: amount.refund as number, total: amount.total as number };
+    } catch (e) {
+      if (e instanceof ParamError) return error(400, 'PARAM_ERROR', e.message);
+      throw e;
+    }
+    const t =
+      fields.outTradeNo !== undefined
+        ? trades.get(fields.outTradeNo)
+        : [...trades.values()].find((x) => x.payment.transactionId === fields.transactionId);
+    if (!t || (fields.transactionId !== undefined && t.payment.transactionId !== fields.transactionId)) return error(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
+    try {
+      const { refund } = refunds.apply(t, {
+        outRefundNo: fields.outRefundNo,
+        refundFen: fields.refund,
+        totalFen: fields.total,
+        reason: fields.reason,
+        // Without notify_url the platform would use the one set in the merchant platform, which the emulator has not.
+        notifyUrl: fields.notifyUrl ?? '',
+      });
+      return jsonReply(200, refundResource(refund));
+    } catch (e) {
+      if (e instanceof RefundRuleError) return error(400, 'INVALID_REQUEST', REFUND_REFUSALS[e.problem]);
+      throw e;
+    }
+  }
+
+  function queryRefund(outRefundNo: string): EmuReply {
+    const r = refunds.get(outRefundNo);
+    return r ? jsonReply(200, refundResource(r)) : error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+  }
+
   async function route(req: EmuRequest): Promise<EmuReply> {
     const qs = req.query.toString();
     const pathWithQuery = qs ? `${req.path}?${qs}` : req.path;
@@ -283,6 +403,13 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
       if (outTradeNo === undefined || !OUT_TRADE_NO.test(outTradeNo)) return error(400, 'PARAM_ERROR', 'out_trade_no 格式错误');
       if (trade[2] && req.method === 'POST') return closeOrder(outTradeNo, req);
       if (!trade[2] && req.method === 'GET') return queryOrder(outTradeNo, req);
+    }
+    if (req.path === REFUNDS_PATH && req.method === 'POST') return applyRefund(req);
+    const refund = REFUND_PATH.exec(req.path);
+    if (refund && req.method === 'GET') {
+      const outRefundNo = decodePathSegment(refund[1]);
+      if (outRefundNo === undefined || !OUT_REFUND_NO.test(outRefundNo)) return error(400, 'PARAM_ERROR', 'out_refund_no 格式错误');
+      return queryRefund(outRefundNo);
     }
     return error(404, 'NOT_FOUND', `${req.method} ${req.path} 不存在`);
   }
@@ -299,6 +426,33 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     });
     // The notifier calls this per attempt: every redelivery is signed afresh.
     return () => ({ headers: { 'content-type': 'application/json', ...wechatpayHeaders(body, signingKey(), now()) }, body });
+  }
+
+  /** REFUND.SUCCESS / ABNORMAL / CLOSED: the payment notification's envelope around a refund resource. */
+  function refundNotification(r: EmulatedRefund) {
+    if (r.status === 'PROCESSING') return undefined;
+    const [event, summary] = REFUND_EVENTS[r.status];
+    const plain = {
+      mchid: merchant.mchid,
+      out_trade_no: r.outTradeNo,
+      transaction_id: r.transactionId,
+      out_refund_no: r.outRefundNo,
+      refund_id: r.refundId,
+      refund_status: r.status,
+      ...(r.status === 'SUCCESS' && r.settledAt !== undefined ? { success_time: toRfc3339Beijing(r.settledAt) } : {}),
+      user_received_account: '支付用户零钱',
+      amount: { total: r.totalFen, refund: r.amountFen, payer_total: r.totalFen, payer_refund: r.amountFen },
+    };
+    const resource = encryptResource(JSON.stringify(plain), merchant.apiV3Key, 'refund');
+    const body = JSON.stringify({
+      id: crypto.randomUUID(),
+      create_time: toRfc3339Beijing(now()),
+      resource_type: 'encrypt-resource',
+      event_type: event,
+      summary,
+      resource: { original_type: 'refund', algorithm: 'AEAD_AES_256_GCM', ...resource },
+    });
+    return { event, build: () => ({ headers: { 'content-type': 'application/json', ...wechatpayHeaders(body, signingKey(), now()) }, body }) };
   }
 
   async function settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
@@ -336,6 +490,10 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     list: () => [...byId.values()].map((t) => t.payment),
 
     settle,
+
+    listRefunds: () => refunds.list(),
+
+    settleRefund: (outRefundNo, outcome) => refunds.settle(outRefundNo, outcome),
 
     async requestPayment(params, outcome) {
       if (params.signType !== 'RSA') throw new EmulatorRefusal(`API v3 payments are signed with RSA, not ${params.signType}`);
