@@ -1,12 +1,12 @@
-import type { Order, PayData } from '../../typings/checkout';
+import type { Order, PayData, Result } from '../../typings/checkout';
+import type { MerchantData, ShipEvent } from '../../typings/merchant';
 import { membership, MEMBERSHIPS } from '../../cloudfunctions/common/fulfilment/membership';
 import type { OrderContext } from '../../cloudfunctions/common/orders/context';
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS, runFulfilment } from '../../cloudfunctions/common/orders/fulfil';
-import { shipOrder, type ShipRequest } from '../../cloudfunctions/common/orders/ship';
 import type { OrderDoc } from '../../cloudfunctions/common/orders/model';
 import { startContext } from '../../cloudfunctions/common/start';
 import * as cloud from 'wx-server-sdk';
-import { replay, startRecordingProxy, startTestSandbox, waitForStatus, type TestSandbox } from '../helpers/sandbox';
+import { postJson, replay, startRecordingProxy, startTestSandbox, waitForStatus, type TestSandbox } from '../helpers/sandbox';
 
 /**
  * Fulfilment after PAID, through the local host: the hooks' outbox, virtual goods shipped at once,
@@ -20,10 +20,11 @@ describe('fulfilment', () => {
   let hold = false;
   const alice = 'openid-alice';
   const bob = 'openid-bob';
+  const staff = 'openid-staff';
 
   beforeAll(async () => {
     proxy = await startRecordingProxy({ target: () => (hold ? `${s.url}/held` : `${s.url}/http/payNotify`) });
-    s = await startTestSandbox({ WXPAY_NOTIFY_URL: proxy.url });
+    s = await startTestSandbox({ WXPAY_NOTIFY_URL: proxy.url, MERCHANT_OPENIDS: staff });
   });
   afterAll(async () => {
     await s.close();
@@ -34,9 +35,16 @@ describe('fulfilment', () => {
     hold = false;
   });
 
-  /** The shipping context as the merchant function builds it: same database, same cloud.openapi. */
+  /** A context like the functions build: same database, same cloud.openapi. */
   const ctx = (): OrderContext => startContext(s.db, process.env, undefined, cloud.openapi) as OrderContext;
-  const ship = async (orderId: string, req: ShipRequest) => shipOrder(ctx(), (await s.order(orderId)) as OrderDoc, req);
+  const merchant = async <A extends keyof MerchantData>(event: { action: A } & Record<string, unknown>, openid = staff) =>
+    (await postJson(`${s.url}/api/merchant`, event, { 'X-WX-OPENID': openid })).body as Result<MerchantData[A]>;
+  /** The merchant's `ship` action: the order, or the error code. */
+  async function ship(orderId: string, req: Omit<ShipEvent, 'action' | 'orderId'>) {
+    const r = await merchant({ action: 'ship', orderId, ...req });
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.data.order;
+  }
   const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
   const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error?.code);
   const uploadsOf = (outTradeNo: string) => s.emulators.shipping.list().find((r) => r.outTradeNo === outTradeNo)?.uploads ?? [];
@@ -224,7 +232,7 @@ describe('fulfilment', () => {
       const back = Date.now() - 3600_000;
       jest.spyOn(Date, 'now').mockImplementation(() => back);
       const refused = await ship(order.orderId, { logistics: 'PICKUP' }).catch((e) => e);
-      expect(refused).toMatchObject({ code: 'SHIPPING_UPLOAD_FAILED', errcode: 268485216 });
+      expect(refused).toMatchObject({ code: 'SHIPPING_UPLOAD_FAILED' });
       expect(error.mock.calls.some((c) => JSON.stringify(c).includes('268485216'))).toBe(true);
       jest.restoreAllMocks();
       const after = await s.order(order.orderId);
@@ -238,6 +246,15 @@ describe('fulfilment', () => {
     it('an unpaid order is not shippable', async () => {
       const { order } = await s.ok(alice, { action: 'createOrder', items: [{ skuId: 'sku-mug', quantity: 1 }] });
       expect(await codeOf(ship(order.orderId, { logistics: 'PICKUP' }))).toBe('NOT_SHIPPABLE');
+    });
+
+    it('only staff ship, and the merchant sees each order\'s fulfilment and hook state', async () => {
+      const order = await paidOrder(alice, 'sku-mug');
+      expect(code(await merchant({ action: 'ship', orderId: order.orderId, logistics: 'PICKUP' }, alice))).toBe('FORBIDDEN');
+      expect(code(await merchant({ action: 'ship', orderId: order.orderId, logistics: 'DRONE' }))).toBe('INVALID_ARGUMENT');
+      expect(uploadsOf(order.outTradeNo)).toHaveLength(0);
+      const seen = await merchant({ action: 'getOrder', orderId: order.orderId });
+      expect(seen.ok && seen.data.order).toMatchObject({ fulfilment: { state: 'UNSHIPPED' }, fulfilmentTask: { state: 'DONE', types: ['goods'], done: ['goods'], attempts: 1 } });
     });
   });
 
