@@ -256,6 +256,20 @@ describe('fulfilment', () => {
       const seen = await merchant({ action: 'getOrder', orderId: order.orderId });
       expect(seen.ok && seen.data.order).toMatchObject({ fulfilment: { state: 'UNSHIPPED' }, fulfilmentTask: { state: 'DONE', types: ['goods'], done: ['goods'], attempts: 1 } });
     });
+
+    it('a refunded order is not shippable, and WeChat reports it refunded', async () => {
+      const order = await paidOrder(alice, 'sku-mug');
+      await ship(order.orderId, { logistics: 'PICKUP' });
+      const r = await merchant({ action: 'refund', orderId: order.orderId, amountFen: order.amountFen, requestId: `full-${order.orderId.slice(0, 8)}` });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      await s.post(`/sandbox/api/refunds/wxpay-v3/${r.data.refund.outRefundNo}/succeed`, {});
+      const refunded = await waitForStatus(s, alice, order.orderId, 'REFUNDED');
+      expect(refunded.fulfilment).toMatchObject({ state: 'SHIPPED', endedAt: expect.any(Number) });
+      expect(await codeOf(ship(order.orderId, { logistics: 'EXPRESS', trackingNo: 'SF9', expressCompany: 'SF' }))).toBe('NOT_SHIPPABLE');
+      expect(code(await s.call(alice, { action: 'confirmReceipt', orderId: order.orderId }))).toBe('NOT_SHIPPABLE');
+      expect(uploadsOf(order.outTradeNo)).toHaveLength(1);
+      expect(s.emulators.shipping.list().find((x) => x.outTradeNo === order.outTradeNo)?.orderState).toBe(5);
+    });
   });
 
   describe('receipt', () => {
