@@ -32,3 +32,9 @@ export function prepareSubpackageNpm() {
     }
   }
 }
+
+// `node scripts/miniprogram-project.mjs` (run on npm install): ready for DevTools' 工具 → 构建 npm.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  prepareSubpackageNpm();
+  console.log('subpackage npm folders ready for 构建 npm (miniprogram/pay/node_modules)');
+}
