@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import { AppError } from './errors';
 
 /**
@@ -173,7 +172,9 @@ function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
   } catch (e) {
     throw new ConfigError('WXPAY_API_CA_PATH', `is not an X.509 certificate in PEM form (${(e as Error).message}).`);
   }
-  return [...tls.rootCertificates, pem];
+  // node:tls only here: most deployments never set this, and loading it costs start time.
+  const { rootCertificates } = require('node:tls') as typeof import('node:tls');
+  return [...rootCertificates, pem];
 }
 
 /** The v2 merchant API certificate pair (mutual TLS for /secapi/…): both or neither. */
