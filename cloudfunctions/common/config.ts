@@ -18,7 +18,7 @@ export interface WxPayCommon {
   /** Where refund notifications go (WXPAY_REFUND_NOTIFY_URL; loadConfig defaults it to WXPAY_NOTIFY_URL). */
   refundNotifyUrl?: string;
   /** WXPAY_API_CA_PATH: the trusted CAs for WXPAY_API_BASE (the usual roots plus that one); for sandbox/test proxies only. */
-  apiCa?: string[];
+  apiCa?: string;
 }
 
 export interface WxPayV3Config extends WxPayCommon {
@@ -164,7 +164,7 @@ function platformKeysFrom(env: Env, baseDir: string): Map<string, crypto.KeyObje
 }
 
 /** An extra CA for WXPAY_API_BASE (the local emulator's TLS listener): added to Node's roots, not replacing them. */
-function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
+function apiCaFrom(env: Env, baseDir: string): string | undefined {
   if (!get(env, 'WXPAY_API_CA_PATH')) return undefined;
   const pem = readFileVar(env, 'WXPAY_API_CA_PATH', baseDir);
   try {
@@ -174,7 +174,7 @@ function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
   }
   // node:tls only here: most deployments never set this, and loading it costs start time.
   const { rootCertificates } = require('node:tls') as typeof import('node:tls');
-  return [...rootCertificates, pem];
+  return [...rootCertificates, pem].join('\n');
 }
 
 /** The v2 merchant API certificate pair (mutual TLS for /secapi/…): both or neither. */

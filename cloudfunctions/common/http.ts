@@ -7,6 +7,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** For https: a client certificate (mutual TLS) and the CAs to trust instead of Node's roots. */
+  tls?: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer };
 }
 
 export interface HttpAnswer {
@@ -43,7 +45,7 @@ export function httpRequest(call: HttpCall): Promise<HttpAnswer> {
   const headers: Record<string, string | number> = { ...call.headers };
   if (body) headers['Content-Length'] = body.length;
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method: call.method, headers, timeout: call.timeoutMs }, (res) => {
+    const req = lib.request(url, { method: call.method, headers, timeout: call.timeoutMs, ...call.tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => reject(new TransportError(`${call.method} ${url.pathname}: ${e.message}`)));
