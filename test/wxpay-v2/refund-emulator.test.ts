@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { Aes, Hash } from 'wechatpay-axios-plugin';
 import type { V2SignType } from '../../cloudfunctions/common/config';
 import { formatPayjsTime as beijingDateTime } from '../../cloudfunctions/common/payjs/time';
@@ -7,7 +8,7 @@ import { parseXml, toXml } from '../../cloudfunctions/common/wxpay/v2/xml';
 import type { HttpRequestLike } from '../../cloudfunctions/common/payment/gateway';
 import { Notifier } from '../../scripts/local-host/emulators/notifier';
 import type { ClientCertificate, EmuRequest } from '../../scripts/local-host/emulators/types';
-import { createWxPayV2Emulator, reqInfoKey, wxpayV2NotifyAccepted } from '../../scripts/local-host/emulators/wxpay-v2';
+import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from '../../scripts/local-host/emulators/wxpay-v2';
 import { until } from '../helpers/loopback';
 import { merchant, serveNotify, type Served } from './helpers';
 
@@ -17,6 +18,8 @@ import { merchant, serveNotify, type Served } from './helpers';
  */
 
 const m = merchant();
+/** Computed here, not taken from the code under test: the lower-case hex md5 of the API key, as 32 key bytes. */
+const reqInfoKey = (apiKey: string) => Buffer.from(crypto.createHash('md5').update(apiKey).digest('hex'));
 let clock = Date.UTC(2024, 5, 1, 4, 0, 0);
 const SUCCESS_XML = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 const notifier = new Notifier({ scheduleMs: [30, 30], isAccepted: wxpayV2NotifyAccepted, timeoutMs: 2000 });
@@ -186,7 +189,6 @@ describe('refund notifications', () => {
   }
 
   it('req_info is AES-256-ECB under the lower-case hex md5 of the API key, with the refund\'s details', async () => {
-    expect(reqInfoKey(m.key).toString('utf8')).toMatch(/^[0-9a-f]{32}$/);
     const { outTradeNo, transactionId } = await paidTrade();
     const a = await call('/secapi/pay/refund', refund(outTradeNo));
     clock += 2000;
