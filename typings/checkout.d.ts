@@ -115,6 +115,8 @@ export interface Refund {
   requestedBy: 'merchant' | 'auto';
   createdAt: Millis;
   succeededAt?: Millis;
+  /** Why the provider refused the application (the refund is then CLOSED and its amount free again). */
+  failure?: string;
 }
 
 export type RefundRequestStatus = 'OPEN' | 'APPROVED' | 'REJECTED';

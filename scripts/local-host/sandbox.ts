@@ -139,6 +139,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const usesSandboxKeys = applySandboxDefaults(env, keys, url, tlsUrl);
   functions.checkout = { kind: 'callable', main: opts.loadFunction('checkout') };
   functions.payNotify = { kind: 'http', main: opts.loadFunction('payNotify') };
+  functions.merchant = { kind: 'callable', main: opts.loadFunction('merchant') };
   const runTimer = () =>
     runWithContext({ SOURCE: 'wx_trigger' }, () => functions.checkout.main({ Type: 'Timer', TriggerName: 'closeExpiredOrders', Time: new Date().toISOString() }));
   const sweepEvery = opts.sweepEveryMs ?? 60_000;

@@ -8,6 +8,19 @@ export type { PaymentAttempt, ProviderName } from '../payment/provider';
 
 export const ORDERS = 'orders';
 
+/** A refund as stored on its order: the contract's Refund plus what only the server needs. */
+export interface RefundDoc extends Refund {
+  /** The merchant's idempotency key (automatic and approved-request refunds use fixed ones). */
+  requestId?: string;
+  /** The provider answered the application; until then every retry sends it again, unchanged. */
+  accepted?: boolean;
+  /** The provider's own refund id. */
+  providerRefundId?: string;
+  /** Someone is sending the application until then (a lease: one sender at a time). */
+  applyingUntil?: number;
+  updatedAt: number;
+}
+
 export interface OrderDoc {
   _id: string;
   /** The owner. Set explicitly: server-side writes get no automatic _openid. */
@@ -39,10 +52,24 @@ export interface OrderDoc {
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
-  refunds?: Refund[];
+  refunds?: RefundDoc[];
   /** The sum of the SUCCESS refunds. */
   refundedFen?: number;
+  /** Bumped by every change of `refunds`: each one is a compare-and-set on it (see refunds-store.ts). */
+  refundsRev?: number;
+  /** Active queries of open refunds are allowed from this time on (shared by all callers). */
+  refundQueryAt?: number;
+  refundQueryCount?: number;
   refundRequest?: RefundRequest;
+}
+
+/** What anyone outside the server sees of a refund. */
+export function toRefund(r: RefundDoc): Refund {
+  const out: Refund = { refundId: r.refundId, outRefundNo: r.outRefundNo, amountFen: r.amountFen, status: r.status, requestedBy: r.requestedBy, createdAt: r.createdAt };
+  if (r.reason !== undefined) out.reason = r.reason;
+  if (r.succeededAt !== undefined) out.succeededAt = r.succeededAt;
+  if (r.failure !== undefined) out.failure = r.failure;
+  return out;
 }
 
 export function toOrder(d: OrderDoc): Order {
@@ -60,7 +87,7 @@ export function toOrder(d: OrderDoc): Order {
   if (d.closedAt !== undefined) o.closedAt = d.closedAt;
   if (d.closeReason) o.closeReason = d.closeReason;
   if (d.refunds) {
-    o.refunds = d.refunds;
+    o.refunds = d.refunds.map(toRefund);
     o.refundedFen = d.refundedFen ?? 0;
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;

@@ -15,7 +15,7 @@ export type SettleOutcome =
   | 'PAID'
   /** Already PAID (a repeated notification or query): nothing to do. */
   | 'DUPLICATE'
-  /** The provider took money for an order we had closed: flagged for a manual refund. */
+  /** The provider took money for an order we had closed: flagged, and refunded automatically unless turned off. */
   | 'PAID_AFTER_CLOSE'
   /** The report is not a successful payment. */
   | 'NOT_PAID'
@@ -38,6 +38,8 @@ export async function settlePayment(
   report: TradeReport,
   via: 'notify' | 'query',
   now: number,
+  /** Called once this call has flagged a payment on a closed order (the automatic refund). */
+  onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -70,8 +72,12 @@ export async function settlePayment(
       const flag: NonNullable<OrderDoc['paidAfterClose']> = { at: now };
       if (report.transactionId) flag.transactionId = report.transactionId;
       if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
-      await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
+      const patch: Partial<OrderDoc> = { paidAfterClose: flag };
+      // Refunding it may need the provider's own id of the trade (PAYJS refunds by it).
+      if (report.providerOrderId && !current[PROVIDER_ORDER_ID]) patch[PROVIDER_ORDER_ID] = report.providerOrderId;
+      await repo.updateIf(order._id, 'CLOSED', patch);
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
+      await onPaidAfterClose?.({ ...current, ...patch });
     }
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }

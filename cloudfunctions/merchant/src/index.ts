@@ -1,0 +1,13 @@
+import * as cloud from 'wx-server-sdk';
+import { startContext } from '../../common/start';
+import { handleMerchant } from './handler';
+
+cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
+// Key files named by relative paths sit beside index.js in the uploaded folder.
+const ctx = startContext(cloud.database(), process.env, __dirname);
+
+/** Called by the merchant pages with `wx.cloud.callFunction({ name: 'merchant', data })`. */
+export async function main(event: unknown) {
+  const { OPENID } = cloud.getWXContext();
+  return handleMerchant(event, OPENID, ctx);
+}
