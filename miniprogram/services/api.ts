@@ -75,6 +75,11 @@ const USER_TEXT: Record<ErrorCode, string> = {
   REFUND_EXCEEDS_PAID: '退款金额超过可退金额',
   REFUND_UNAVAILABLE: '该订单暂不支持在线退款，请联系商家',
   REFUND_REQUEST_OPEN: '已有退款申请在处理中',
+  SHIPPING_UPLOAD_FAILED: '微信未接受发货信息，请检查后重试',
+  NOT_SHIPPABLE: '该订单无法发货或收货（未支付、已退款或已收货）',
+  RESHIP_LIMIT_REACHED: '该订单已重新发货过一次，无法再修改',
+  NOT_SHIPPED: '订单尚未发货',
+  RECEIPT_NOT_CONFIRMED: '微信尚未记录确认收货，请在确认收货页面完成确认',
   CONFIG_ERROR: '商户支付配置有误，请联系商家',
   INTERNAL: '服务异常，请稍后重试',
 };
