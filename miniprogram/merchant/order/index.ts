@@ -4,7 +4,7 @@ import { merchant } from '../../stores/merchant';
 import { formatFen } from '../../utils/money';
 
 ComponentWithStore({
-  data: { orderId: '', note: '', approveAmount: '' },
+  data: { orderId: '', note: '', approveAmount: '', confirming: false },
   storeBindings: {
     store: merchant,
     fields: {
@@ -47,10 +47,13 @@ ComponentWithStore({
     },
 
     async onApprove() {
-      if (merchant.resolving) return;
+      if (merchant.resolving || this.data.confirming) return;
       const plan = merchant.planResolve(true, this.data.note, this.data.approveAmount);
       if (!plan) return;
+      // A second tap before the dialog is up asks nothing more (setData updates this.data at once).
+      this.setData({ confirming: true });
       const res = await wx.showModal({ title: '同意退款', content: `将原路退款 ¥${formatFen(plan.amountFen)} 给付款人，确定吗？` });
+      this.setData({ confirming: false });
       if (!res.confirm) return;
       if (await merchant.resolveRequest(true, this.data.note, this.data.approveAmount)) this.setData({ note: '', approveAmount: '' });
     },

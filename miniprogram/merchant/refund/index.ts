@@ -7,7 +7,7 @@ import { merchant } from '../../stores/merchant';
 import { formatFen } from '../../utils/money';
 
 ComponentWithStore({
-  data: { orderId: '' },
+  data: { orderId: '', confirming: false },
   storeBindings: {
     store: merchant,
     fields: {
@@ -37,11 +37,14 @@ ComponentWithStore({
     },
 
     async onSubmit() {
-      if (merchant.refunding || !merchant.form || merchant.form.submitted) return;
+      if (merchant.refunding || this.data.confirming || !merchant.form || merchant.form.submitted) return;
       const { fen, message } = merchant.formAmount;
       // An invalid amount is reported by the store without asking to confirm it.
       if (!message) {
+        // A second tap before the dialog is up asks nothing more (setData updates this.data at once).
+        this.setData({ confirming: true });
         const res = await wx.showModal({ title: '确认退款', content: `将原路退款 ¥${formatFen(fen)} 给付款人，确定吗？` });
+        this.setData({ confirming: false });
         if (!res.confirm) return;
       }
       if (!(await merchant.submitRefund())) return;
