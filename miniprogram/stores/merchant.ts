@@ -320,8 +320,8 @@ export class MerchantStore {
   /**
    * Approves (issues the refund of the amount confirmed, sent explicitly so a concurrent refund makes
    * it fail rather than refund another sum) or rejects the payer's open request. Returns whether it was
-   * done. When the answer is lost the order is read again: it then shows whether the request was
-   * resolved, and a request no longer open cannot be resolved twice.
+   * done. On any failure the order is read again: it then shows whether the request was resolved, and
+   * a request no longer open cannot be resolved twice.
    */
   async resolveRequest(approve: boolean, note: string, amountText = ''): Promise<boolean> {
     const o = this.order;
@@ -341,7 +341,9 @@ export class MerchantStore {
       return true;
     } catch (err) {
       this.set({ actionError: errorMessage(err) });
-      if (isUncertain(err)) await this.openOrder(o.orderId);
+      // Lost, or answered meanwhile (another device): show the request as it is now, so it is not resolved twice.
+      await this.openOrder(o.orderId);
+      if (!isUncertain(err) && this.order?.orderId === o.orderId && this.order.refundRequest?.status !== 'OPEN') this.set({ actionError: '该退款申请已处理' });
       return false;
     } finally {
       this.set({ resolving: false });
@@ -413,8 +415,8 @@ export class MerchantStore {
       }
       this.unresolved = null;
       if (reused && err instanceof ApiError && err.code === 'INVALID_ARGUMENT') {
-        // The lost earlier attempt did land, with another amount: show it rather than refund again.
-        this.set({ refundError: '上次提交的退款已受理，请核对订单后再操作', form: { ...form, retrying: false } });
+        // Most likely the lost earlier attempt did land, with another amount: show the order rather than refund again.
+        this.set({ refundError: '上次提交的退款可能已受理，请核对退款记录后再操作', form: { ...form, retrying: false } });
         await this.openOrder(form.orderId);
         return false;
       }

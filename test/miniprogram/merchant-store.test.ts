@@ -177,7 +177,7 @@ describe('refund form', () => {
     await m.submitRefund();
     m.editRefundForm({ amountText: '6' });
     expect(await m.submitRefund()).toBe(false);
-    expect(m.refundError).toBe('上次提交的退款已受理，请核对订单后再操作');
+    expect(m.refundError).toBe('上次提交的退款可能已受理，请核对退款记录后再操作');
     expect(s.allRefunds().map((r) => r.amountFen)).toEqual([500]);
     expect(m.refunds!.refunds.map((r) => r.text)).toEqual(['退款中 ¥5.00']);
     expect(m.form!.retrying).toBe(false);
@@ -262,6 +262,18 @@ describe('detail: refreshing refunds and resolving requests', () => {
     expect(await m.resolveRequest(false, '商品已使用')).toBe(true);
     expect(s.callsOf('resolveRefundRequest')[0]).toEqual({ action: 'resolveRefundRequest', orderId: 'o1', approve: false, note: '商品已使用' });
     expect(m.refunds!.request).toMatchObject({ statusText: '退款申请已拒绝', note: '商品已使用' });
+    expect(s.allRefunds()).toHaveLength(1);
+  });
+
+  test('a request answered meanwhile on another device: refused, and the page shows how it was answered', async () => {
+    const s = server(withRequest());
+    const m = new MerchantStore();
+    await m.openOrder('o1');
+    s.orders.get('o1')!.refundRequest = { reason: '不想要了', requestedAt: 5, status: 'REJECTED', note: '已发货' };
+    expect(await m.resolveRequest(true, '')).toBe(false);
+    expect(m.actionError).toBe('该退款申请已处理');
+    expect(m.detail!.canResolve).toBe(false);
+    expect(m.refunds!.request).toMatchObject({ statusText: '退款申请已拒绝', note: '已发货' });
     expect(s.allRefunds()).toHaveLength(1);
   });
 
