@@ -58,7 +58,6 @@ export interface MerchantListItem {
 }
 
 export interface MerchantOrderView {
-  orderId: string;
   outTradeNo: string;
   status: OrderStatus;
   statusText: string;
@@ -162,7 +161,6 @@ export class MerchantStore {
     if (!o) return null;
     const left = refundableFen(o);
     return {
-      orderId: o.orderId,
       outTradeNo: o.outTradeNo,
       status: o.status,
       statusText: orderStatusText(o),

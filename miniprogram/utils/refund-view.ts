@@ -51,7 +51,6 @@ export interface RefundsView {
   request: RefundRequestView | null;
   /** The payer may ask for a refund: paid, something left, no request open. */
   canRequest: boolean;
-  leftFen: number;
 }
 
 export function refundItemView(r: Refund): RefundItemView {
@@ -69,7 +68,6 @@ export function refundItemView(r: Refund): RefundItemView {
 export function refundsView(order: Order | null): RefundsView | null {
   if (!order) return null;
   const req = order.refundRequest;
-  const leftFen = refundableFen(order);
   return {
     orderId: order.orderId,
     refundedText: order.refundedFen ? `已退款 ¥${formatFen(order.refundedFen)}` : '',
@@ -78,8 +76,7 @@ export function refundsView(order: Order | null): RefundsView | null {
     request: req
       ? { status: req.status, statusText: REQUEST_STATUS_TEXT[req.status], reason: req.reason, note: req.note ?? '', timeText: formatTime(req.requestedAt) }
       : null,
-    canRequest: leftFen > 0 && req?.status !== 'OPEN',
-    leftFen,
+    canRequest: refundableFen(order) > 0 && req?.status !== 'OPEN',
   };
 }
 

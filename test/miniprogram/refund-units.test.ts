@@ -97,7 +97,6 @@ describe('refund view', () => {
     expect(v.refunds.map((r) => r.open)).toEqual([true, true, false, false]);
     expect(v.refunds[1].reason).toBe('缺货');
     expect(v.canRequest).toBe(true);
-    expect(v.leftFen).toBe(1400);
   });
 
   test('the request: 审核中 blocks another, 已拒绝 shows the note and allows asking again', () => {
