@@ -6,8 +6,8 @@
 import { makeAutoObservable } from 'mobx-miniprogram';
 import type { OrderStatus } from '../../typings/checkout';
 import type { MerchantData, MerchantOrder, RefundFilter } from '../../typings/merchant';
-import { ApiError, errorMessage } from '../services/api';
-import { callMerchant } from '../services/merchant-api';
+import { ApiError } from '../services/api';
+import { callMerchant, staffErrorMessage } from '../services/merchant-api';
 import { textError } from '../services/refunds';
 import { formatFen, parseYuan } from '../utils/money';
 import { formatTime, orderStatusText } from '../utils/order-view';
@@ -207,7 +207,7 @@ export class MerchantStore {
         return merchant === true;
       },
       (err: unknown) => {
-        console.warn('[merchant] whoami failed:', errorMessage(err));
+        console.warn('[merchant] whoami failed:', staffErrorMessage(err));
         return false;
       },
     );
@@ -237,7 +237,7 @@ export class MerchantStore {
       this.set({ orders: res.orders, nextCursor: res.nextCursor ?? null, listState: 'ready' });
     } catch (err) {
       if (seq !== this.listSeq) return;
-      this.set({ listState: 'error', listError: errorMessage(err) });
+      this.set({ listState: 'error', listError: staffErrorMessage(err) });
     }
   }
 
@@ -254,7 +254,7 @@ export class MerchantStore {
       this.set({ orders: this.orders.concat(res.orders.filter((o) => !seen.has(o.orderId))), nextCursor: res.nextCursor ?? null, loadingMore: false });
     } catch (err) {
       if (seq !== this.listSeq) return;
-      this.set({ loadingMore: false, listError: errorMessage(err) });
+      this.set({ loadingMore: false, listError: staffErrorMessage(err) });
     }
   }
 
@@ -270,7 +270,7 @@ export class MerchantStore {
         if (this.orderLoad?.promise === promise) this.adopt(order);
       },
       (err: unknown) => {
-        if (this.orderLoad?.promise === promise) this.set({ detailState: this.order ? 'ready' : 'error', detailError: errorMessage(err) });
+        if (this.orderLoad?.promise === promise) this.set({ detailState: this.order ? 'ready' : 'error', detailError: staffErrorMessage(err) });
       },
     );
     this.orderLoad = { orderId, promise };
@@ -289,7 +289,7 @@ export class MerchantStore {
       const res = await callMerchant<'queryRefund'>({ action: 'queryRefund', orderId: o.orderId, refundId });
       this.adopt(res.order);
     } catch (err) {
-      this.set({ actionError: errorMessage(err) });
+      this.set({ actionError: staffErrorMessage(err) });
     } finally {
       this.set({ refreshingRefundId: '' });
     }
@@ -338,7 +338,7 @@ export class MerchantStore {
       this.adopt(res.order);
       return true;
     } catch (err) {
-      this.set({ actionError: errorMessage(err) });
+      this.set({ actionError: staffErrorMessage(err) });
       // Lost, or answered meanwhile (another device): show the request as it is now, so it is not resolved twice.
       await this.openOrder(o.orderId);
       if (!isUncertain(err) && this.order?.orderId === o.orderId && this.order.refundRequest?.status !== 'OPEN') this.set({ actionError: '该退款申请已处理' });
@@ -408,7 +408,7 @@ export class MerchantStore {
       return true;
     } catch (err) {
       if (isUncertain(err)) {
-        this.set({ refundError: `${errorMessage(err)}。可再次提交：不会重复退款`, form: { ...form, retrying: true } });
+        this.set({ refundError: `${staffErrorMessage(err)}。可再次提交：不会重复退款`, form: { ...form, retrying: true } });
         return false;
       }
       this.unresolved = null;
@@ -418,7 +418,7 @@ export class MerchantStore {
         await this.openOrder(form.orderId);
         return false;
       }
-      this.set({ refundError: errorMessage(err), form: { ...form, retrying: false } });
+      this.set({ refundError: staffErrorMessage(err), form: { ...form, retrying: false } });
       return false;
     } finally {
       this.set({ refunding: false });

@@ -221,6 +221,7 @@ describe('merchant refund form page', () => {
     await settle(6);
     expect(text(comp, '#left')).toBe('¥20.00');
     expect(comp.data.form.amountText).toBe('20.00');
+    expect(comp.querySelector('#whole-only')).toBeFalsy();
     comp.querySelector('#amount')!.dispatchEvent('input', { detail: { value: '1.005' } });
     await settle();
     expect(text(comp, '#amount-hint')).toBe('金额最多两位小数');
@@ -257,13 +258,14 @@ describe('merchant refund form page', () => {
   });
 
   test('a lost answer: the page says a retry is safe, and the retry reuses the requestId', async () => {
-    const s = new FakeMerchant().add(merchantOrder('PAID', { orderId: 'a' }));
+    const s = new FakeMerchant().add(merchantOrder('PAID', { orderId: 'a', payMethod: 'payjs' }));
     s.failNext('refund', 'LOST');
     setTransport(s);
     const back = jest.fn();
     wxStub.navigateBack = back as unknown as AnyFn;
     const { comp } = open(refundId, { orderId: 'a' });
     await settle(6);
+    expect(text(comp, '#whole-only')).toBe('PAYJS 订单只能全额退款');
     comp.querySelector('#submit')!.dispatchEvent('tap');
     await until(() => comp.querySelector('#retrying') !== undefined && comp.querySelector('#retrying') !== null);
     expect(text(comp, '#refund-error')).toContain('不会重复退款');
@@ -272,6 +274,7 @@ describe('merchant refund form page', () => {
     await until(() => back.mock.calls.length > 0);
     const [first, retry] = s.callsOf('refund');
     expect(retry.requestId).toBe(first.requestId);
+    expect(retry.amountFen).toBe(2980);
     expect(s.allRefunds()).toHaveLength(1);
   });
 });

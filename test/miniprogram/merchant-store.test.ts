@@ -187,7 +187,8 @@ describe('refund form', () => {
     const { s, m } = await formFor();
     s.failNext('refund', 'REFUND_UNAVAILABLE');
     expect(await m.submitRefund()).toBe(false);
-    expect(m.refundError).toBe('该订单暂不支持在线退款，请联系商家');
+    // Staff are told what to do, not to "contact the merchant".
+    expect(m.refundError).toBe('该订单无法在线退款（PAYJS 只能全额退款；v2 需配置 API 证书），请改为全额或在商户平台处理');
     expect(await m.submitRefund()).toBe(true);
     const [first, second] = s.callsOf('refund');
     expect(second.requestId).not.toBe(first.requestId);

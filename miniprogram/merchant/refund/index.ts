@@ -14,6 +14,7 @@ ComponentWithStore({
       form: 'form',
       leftText: (store: typeof merchant) => store.detail?.leftText ?? '',
       outTradeNo: (store: typeof merchant) => store.detail?.outTradeNo ?? '',
+      wholeOnly: (store: typeof merchant) => store.order?.payMethod === 'payjs',
       amountHint: (store: typeof merchant) => (store.form?.amountText ? store.formAmount.message : ''),
       refunding: 'refunding',
       refundError: 'refundError',
