@@ -356,7 +356,8 @@ export class MerchantStore {
    */
   async startRefundForm(orderId: string): Promise<void> {
     this.set({ form: { orderId, amountText: '', reason: '', retrying: this.unresolved?.orderId === orderId, submitted: false }, refundError: '' });
-    if (this.order?.orderId !== orderId || this.detailState !== 'ready') await this.openOrder(orderId);
+    // Read again even when the detail page has it: what is left may have changed (another refund, a CLOSED one).
+    await this.openOrder(orderId);
     const form = this.form;
     if (!form || form.orderId !== orderId || form.amountText !== '' || this.order?.orderId !== orderId) return;
     this.set({ form: { ...form, amountText: formatFen(refundableFen(this.order)) } });

@@ -121,6 +121,15 @@ describe('refund form', () => {
     expect(s.callsOf('refund')).toHaveLength(0);
   });
 
+  test('the form reads the order again, so its default is what is left now', async () => {
+    const s = server(merchantOrder('PAID'));
+    const m = new MerchantStore();
+    await m.openOrder('o1');
+    s.orders.get('o1')!.refunds = [refund({ refundId: 'elsewhere', amountFen: 1000 })];
+    await m.startRefundForm('o1');
+    expect(m.form!.amountText).toBe('19.80');
+  });
+
   test('a refund in fen, with its reason; the detail and the list row show it', async () => {
     const { s, m } = await formFor();
     m.editRefundForm({ amountText: '9.80', reason: ' 缺货 ' });
