@@ -1,4 +1,4 @@
-/** Typed client for the `checkout` cloud function over a replaceable transport. */
+/** Typed client for the cloud functions (`checkout` here, `merchant` in merchant-api.ts) over a replaceable transport. */
 import type { CheckoutAction, CheckoutData, ErrorCode, EventOf } from '../../typings/checkout';
 
 /** Carries one call to the function and answers its raw Result; rejects only when the call itself fails. */
@@ -34,21 +34,26 @@ function isResult(value: unknown): value is { ok: boolean; data?: unknown; error
   return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
 
-export async function call<A extends CheckoutAction>(event: EventOf<A>): Promise<CheckoutData[A]> {
+export function call<A extends CheckoutAction>(event: EventOf<A>): Promise<CheckoutData[A]> {
+  return invoke(FUNCTION_NAME, event) as Promise<CheckoutData[A]>;
+}
+
+/** One call to the function `name`: its data, or an ApiError with the server's code (or NETWORK). */
+export async function invoke(name: string, event: { action: string }): Promise<unknown> {
   if (!transport) throw new Error('no transport: call setTransport() first (app.ts does it on launch)');
   let raw: unknown;
   try {
-    raw = await transport.call(FUNCTION_NAME, event);
+    raw = await transport.call(name, event);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError('NETWORK', `网络异常，请稍后重试（${describe(err)}）`);
   }
   if (!isResult(raw)) throw new ApiError('NETWORK', '服务返回了无法识别的结果');
-  if (raw.ok) return raw.data as CheckoutData[A];
+  if (raw.ok) return raw.data;
   const code = typeof raw.error?.code === 'string' ? (raw.error.code as ErrorCode) : 'INTERNAL';
   const message = typeof raw.error?.message === 'string' ? raw.error.message : '服务异常';
   // The server's message is for developers (it names fields and variables); pages show userText().
-  console.warn(`[checkout] ${event.action} → ${code}: ${message}`);
+  console.warn(`[${name}] ${event.action} → ${code}: ${message}`);
   throw new ApiError(code, message);
 }
 

@@ -178,7 +178,7 @@ export function loadOrCreateSandboxKeys(sandboxDir: string): SandboxKeys {
  * `tlsBaseUrl`, with the throwaway client certificate and the sandbox CA); likewise PAYJS. Explicit
  * variables always win. Returns which providers run on sandbox defaults.
  */
-export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, baseUrl: string, _tlsBaseUrl: string): { wxpay: boolean; payjs: boolean } {
+export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, baseUrl: string, tlsBaseUrl: string): { wxpay: boolean; payjs: boolean } {
   const setDefault = (name: string, value: string) => {
     if (env[name] === undefined || env[name] === '') env[name] = value;
   };
@@ -187,7 +187,8 @@ export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, 
   if (wxpay) {
     setDefault('WXPAY_MCHID', keys.wxpayMchid);
     setDefault('WXPAY_APPID', keys.appid);
-    setDefault('WXPAY_API_BASE', baseUrl);
+    // v2 refunds need mutual TLS, so v2 talks to the https listener (which serves every route).
+    setDefault('WXPAY_API_BASE', env.WXPAY_API_VERSION === 'v2' ? tlsBaseUrl : baseUrl);
     setDefault('WXPAY_PRIVATE_KEY_PATH', keys.merchantPrivateKeyPath);
     setDefault('WXPAY_CERT_SERIAL', keys.certSerial);
     setDefault('WXPAY_API_V3_KEY', keys.apiV3Key);

@@ -5,8 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import * as crypto from 'node:crypto';
 import type { Order, PayData, PayMethod } from '../../typings/checkout';
-import { ROOT, replay, startTestSandbox, type TestSandbox } from '../helpers/sandbox';
+import { authorizationHeader } from '../../cloudfunctions/common/wxpay/v3/signing';
+import { loadOrCreateSandboxKeys } from '../../scripts/local-host/sandbox-env';
+import { serveNotify } from '../helpers/loopback';
+import { ROOT, replay, request, startTestSandbox, waitForStatus, type TestSandbox } from '../helpers/sandbox';
 
 /**
  * The sandbox console in a real browser (Debian's Chromium, driven by playwright-core): it shows what
@@ -201,6 +205,41 @@ if (!hasChromium && process.env.CI) {
     expect(await rows.nth(1).locator('.http').textContent()).toMatch(/^HTTP 20[04]$/);
     expect(await card(paymentId).getByRole('button').count()).toBe(0);
     expect((await s.order(order.orderId)).status).toBe('PAID');
+  });
+
+  test('a refund shows under its payment; Abnormal, then Succeed settle it, each with its notification', async () => {
+    const notified = await serveNotify(async () => ({ statusCode: 204, headers: {}, body: '' }));
+    try {
+      const { order, paymentId } = await placeAndPay('native');
+      expect((await s.post(`/sandbox/api/payments/${paymentId}/pay`, {})).status).toBe(200);
+      expect((await waitForStatus(s, alice, order.orderId, 'PAID')).status).toBe('PAID');
+      // The merchant's refund request, signed with the sandbox's merchant key as our server signs it.
+      const keys = loadOrCreateSandboxKeys(s.dir);
+      const outRefundNo = `R${order.outTradeNo}`;
+      const body = JSON.stringify({ out_trade_no: order.outTradeNo, out_refund_no: outRefundNo, reason: '少发一包', notify_url: `${notified.url}/refund`, amount: { refund: 1000, total: 6800, currency: 'CNY' } });
+      const signer = { mchid: keys.wxpayMchid, serialNo: keys.certSerial, privateKey: crypto.createPrivateKey(fs.readFileSync(keys.merchantPrivateKeyPath)) };
+      const authorization = authorizationHeader(signer, { method: 'POST', pathWithQuery: '/v3/refund/domestic/refunds', body, nowMs: Date.now() });
+      const applied = await request(`${s.url}/v3/refund/domestic/refunds`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+      expect(applied.status).toBe(200);
+
+      await openConsole();
+      const refund = card(paymentId).locator(`[data-refund="${outRefundNo}"]`);
+      await expectText(refund, 'processing 退款中', '¥10.00', '少发一包', 'none yet');
+      await refund.getByRole('button', { name: /^Abnormal/ }).click();
+      await refund.and(page.locator('[data-status="ABNORMAL"]')).waitFor();
+      await expectText(refund.locator('.delivery').nth(0), '#1', 'REFUND.ABNORMAL', 'accepted');
+      expect(await refund.getByRole('button', { name: /^Abnormal/ }).count()).toBe(0);
+
+      await refund.getByRole('button', { name: /^Succeed/ }).click();
+      await refund.and(page.locator('[data-status="SUCCESS"]')).waitFor();
+      await expectText(refund.locator('.delivery').nth(1), '#1', 'REFUND.SUCCESS', 'accepted');
+      expect(await refund.getByRole('button').count()).toBe(0);
+      await expectText(card(paymentId).locator('.refunds h3'), 'Refunds 退款 (1)', '¥10.00 refunded');
+      expect(s.emulators.wxpayV3.listRefunds().find((r) => r.outRefundNo === outRefundNo)?.status).toBe('SUCCESS');
+      expect(notified.received.map((n) => JSON.parse(n.rawBody.toString('utf8')).event_type)).toEqual(['REFUND.ABNORMAL', 'REFUND.SUCCESS']);
+    } finally {
+      await notified.close();
+    }
   });
 
   test('takes the README screenshot (docs/sandbox-console.png; UPDATE_SCREENSHOT=1 rewrites it)', async () => {

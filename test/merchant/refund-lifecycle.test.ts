@@ -62,7 +62,8 @@ describe('the refund life cycle (in-process database, fake provider)', () => {
     const order = await t.paidOrder(1000);
     const results = await Promise.all(Array.from({ length: 8 }, () => refund(order, 400, 'same')));
     expect(new Set(results.map((r) => r.refund.refundId)).size).toBe(1);
-    expect(new Set(t.provider.applications.map((a) => a.outRefundNo)).size).toBe(1);
+    // Whoever recorded it sent it; the others saw its lease and did not send it again.
+    expect(t.provider.applications).toHaveLength(1);
     expect(t.provider.refunds.size).toBe(1);
     expect((await stored(order)).refunds).toHaveLength(1);
     expect(await codeOf(refund(order, 401, 'same'))).toBe('INVALID_ARGUMENT');
@@ -203,9 +204,7 @@ describe('the refund life cycle (in-process database, fake provider)', () => {
     expect(results[0].refunds).toBeDefined();
     const s = await stored(closed);
     expect(s.refunds).toEqual([expect.objectContaining({ requestedBy: 'auto', amountFen: 800, requestId: AUTO_REFUND_REQUEST_ID })]);
-    // Both may send it before either records the answer: the same number, refunded once.
-    expect(new Set(t.provider.applications.map((a) => a.outRefundNo))).toEqual(new Set([s.refunds![0].outRefundNo]));
-    expect(t.provider.refunds.size).toBe(1);
+    expect(t.provider.applications).toHaveLength(1);
     await applyRefundReport(t.ctx, t.provider.settle(s.refunds![0].outRefundNo, 'SUCCESS'), 'notify');
     expect(await stored(closed)).toMatchObject({ status: 'CLOSED', refundedFen: 800 });
 

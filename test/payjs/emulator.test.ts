@@ -257,6 +257,46 @@ describe('PAYJS emulator: API', () => {
     expect(badSign).toMatchObject({ return_code: 0, return_msg: 'sign error' });
   });
 
+  it('refund: a paid order is refunded whole at once (signed return_code 1, SUCCESS, no notification); once only', async () => {
+    const notified = await serveNotifyEndpoint(async () => ({ status: 200, body: 'success' }));
+    try {
+      const paid = emulator.jump(extraData({}, notified.url));
+      await emulator.settle(paid.id, 'pay');
+      const reply = (await emulator.handle(req('/api/refund', signedCheck(paid.id))))!;
+      const json = JSON.parse(reply.body);
+      expect(json).toMatchObject({ return_code: 1, payjs_order_id: paid.id, out_trade_no: 'ORD1', transaction_id: paid.transactionId });
+      expect(json.sign).toBe(payjsReferenceSign(json, KEY));
+      expect(emulator.listRefunds()).toEqual([
+        expect.objectContaining({ provider: 'payjs', outRefundNo: paid.id, paymentId: paid.id, amountFen: 980, totalFen: 980, status: 'SUCCESS', deliveries: [] }),
+      ]);
+      const again = JSON.parse((await emulator.handle(req('/api/refund', signedCheck(paid.id))))!.body);
+      expect(again).toMatchObject({ return_code: 0, return_msg: '订单已退款' });
+      expect(again.sign).toBe(payjsReferenceSign(again, KEY));
+      expect(emulator.listRefunds()).toHaveLength(1);
+      // Only the payment's notification reached the shop.
+      expect(notified.received).toHaveLength(1);
+      await expect(emulator.settleRefund(paid.id, 'close')).rejects.toMatchObject({ statusCode: 409 });
+      await expect(emulator.settleRefund('000', 'close')).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await notified.close();
+    }
+  });
+
+  it('refund: refuses an unpaid order, an unknown one and a bad sign, and refunds nothing', async () => {
+    const waiting = emulator.jump(extraData({}, ''));
+    const answers = [
+      JSON.parse((await emulator.handle(req('/api/refund', signedCheck(waiting.id))))!.body),
+      JSON.parse((await emulator.handle(req('/api/refund', signedCheck('000'))))!.body),
+    ];
+    await emulator.settle(waiting.id, 'pay');
+    answers.push(JSON.parse((await emulator.handle(req('/api/refund', { payjs_order_id: waiting.id, sign: 'BAD' })))!.body));
+    expect(answers.map((a) => a.return_code)).toEqual([0, 0, 0]);
+    expect(answers[2].return_msg).toBe('sign error');
+    for (const a of answers) expect(a.sign).toBe(payjsReferenceSign(a, KEY));
+    expect(emulator.listRefunds()).toEqual([]);
+    expect((await emulator.handle(req('/api/refund', {}, 'GET')))!.statusCode).toBe(405);
+  });
+
   it('applies faults before answering', async () => {
     emulator.faults.add({ pathIncludes: '/api/check', kind: 'reply', times: 1, reply: { statusCode: 503, headers: {}, body: '' } });
     expect((await emulator.handle(req('/api/check', signedCheck('1'))))!.statusCode).toBe(503);

@@ -16,6 +16,8 @@ export interface RefundDoc extends Refund {
   accepted?: boolean;
   /** The provider's own refund id. */
   providerRefundId?: string;
+  /** Someone is sending the application until then (a lease: one sender at a time). */
+  applyingUntil?: number;
   updatedAt: number;
 }
 

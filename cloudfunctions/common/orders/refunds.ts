@@ -19,6 +19,8 @@ export const MAX_REFUNDS_PER_ORDER = 50;
 /** Delays between active queries of an order's open refunds; the first comes this long after applying. */
 const REFUND_QUERY_DELAYS_MS = [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000];
 export const AUTO_REFUND_REQUEST_ID = 'auto-paid-after-close';
+/** How long one caller has to send an application (with its retries) before another may send it again. */
+const APPLY_LEASE_MS = 30_000;
 const AUTO_REFUND_REASON = '订单已关闭，款项自动退回';
 
 export const refundQueryDelayMs = (count: number): number => REFUND_QUERY_DELAYS_MS[Math.min(count, REFUND_QUERY_DELAYS_MS.length - 1)];
@@ -88,6 +90,8 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
       createdAt: now,
       updatedAt: now,
       requestId: req.requestId,
+      // Whoever records it sends it: concurrent retries see the lease and do not send it a second time.
+      applyingUntil: now + APPLY_LEASE_MS,
     };
     if (req.reason) refund.reason = req.reason;
     return {
@@ -101,7 +105,36 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
   const refund = change.value;
   // Not yet answered (new, or an earlier attempt failed): send it, the same application every time.
   if (refund.accepted || refund.status !== 'PROCESSING') return { order: change.order, refund };
-  return submit(ctx, provider, change.order, refund, change.wrote);
+  if (change.wrote) return submit(ctx, provider, change.order, refund, true);
+  const claim = await claimApplication(ctx, change.order, refund);
+  if (!claim.claimed) return { order: claim.order, refund: refundIn(claim.order, refund) };
+  return submit(ctx, provider, claim.order, refundIn(claim.order, refund));
+}
+
+/**
+ * The right to send a refund's application now, claimed by compare-and-set (one sender at a time);
+ * not claimed when it was answered meanwhile or another caller is sending it.
+ */
+async function claimApplication(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<{ order: OrderDoc; claimed: boolean }> {
+  const now = ctx.now();
+  const change = await changeRefunds(ctx, order, (o) => {
+    const refunds = o.refunds ?? [];
+    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
+    if (!r || r.accepted || r.status !== 'PROCESSING' || (r.applyingUntil ?? 0) > now) return { write: false, value: false };
+    return { write: true, refunds: refunds.map((x) => (x === r ? { ...x, applyingUntil: now + APPLY_LEASE_MS } : x)), value: true };
+  });
+  return { order: change.order, claimed: change.value };
+}
+
+/** Gives the lease back after an application that got no answer, so a retry can send it at once. */
+async function releaseApplication(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<void> {
+  await changeRefunds(ctx, order, (o) => {
+    const refunds = o.refunds ?? [];
+    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
+    if (!r || r.accepted || r.applyingUntil === undefined) return { write: false, value: undefined };
+    const { applyingUntil: _released, ...rest } = r;
+    return { write: true, refunds: refunds.map((x) => (x === r ? rest : x)), value: undefined };
+  });
 }
 
 /** The refund as stored now (the order may have moved on). */
@@ -110,7 +143,7 @@ function refundIn(order: OrderDoc, refund: RefundDoc): RefundDoc {
 }
 
 /**
- * Sends the application (again, unchanged) and applies the answer. A refusal is confirmed with a query
+ * Sends the application (again, unchanged) and applies the answer; the caller holds its lease. A refusal is confirmed with a query
  * before the refund is CLOSED: only a refund the provider does not have frees its amount. A refund the
  * provider cannot take at all (REFUND_UNAVAILABLE: nothing was sent) is taken off the order again when
  * this was its first application (`first`), so the refusal leaves nothing behind.
@@ -122,14 +155,16 @@ async function submit(ctx: OrderContext, provider: RefundProvider, order: OrderD
     report = await provider.apply(app);
   } catch (err) {
     if (err instanceof AppError && err.code === 'REFUND_UNAVAILABLE') {
-      if (first) await withdraw(ctx, order, refund);
+      await (first ? withdraw(ctx, order, refund) : releaseApplication(ctx, order, refund));
       throw err;
     }
     if (!(err instanceof ProviderError) || err.retryable) {
       console.warn('[refund] application not answered; it is sent again later', refund.outRefundNo, (err as Error).message);
+      await releaseApplication(ctx, order, refund);
       throw err instanceof AppError ? err : new ProviderError(`the refund is recorded but the provider could not be reached: ${(err as Error).message}`, undefined, true);
     }
-    report = await provider.query(app).catch(() => {
+    report = await provider.query(app).catch(async () => {
+      await releaseApplication(ctx, order, refund);
       throw err;
     });
     if (!report) {
@@ -234,7 +269,10 @@ export async function applyRefundReport(
 
 /** Asks the provider about one open refund (sending its application again if it was never answered). */
 async function settleOne(ctx: OrderContext, provider: RefundProvider, order: OrderDoc, refund: RefundDoc): Promise<OrderDoc> {
-  if (!refund.accepted) return (await submit(ctx, provider, order, refund)).order;
+  if (!refund.accepted) {
+    const claim = await claimApplication(ctx, order, refund);
+    return claim.claimed ? (await submit(ctx, provider, claim.order, refundIn(claim.order, refund))).order : claim.order;
+  }
   const report = await provider.query(application(order, refund));
   if (!report) {
     console.error('[refund] the provider does not know an accepted refund', refund.outRefundNo);

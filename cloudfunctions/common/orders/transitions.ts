@@ -78,9 +78,12 @@ export async function settlePayment(
       const flag: NonNullable<OrderDoc['paidAfterClose']> = { at: now };
       if (report.transactionId) flag.transactionId = report.transactionId;
       if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
-      await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
+      const patch: Partial<OrderDoc> = { paidAfterClose: flag };
+      // Refunding it may need the provider's own id of the trade (PAYJS refunds by it).
+      if (report.providerOrderId && !current[PROVIDER_ORDER_ID]) patch[PROVIDER_ORDER_ID] = report.providerOrderId;
+      await repo.updateIf(order._id, 'CLOSED', patch);
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
-      await onPaidAfterClose?.({ ...current, paidAfterClose: flag });
+      await onPaidAfterClose?.({ ...current, ...patch });
     }
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }

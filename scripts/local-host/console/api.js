@@ -13,18 +13,28 @@ async function failure(res) {
   return new Error(message);
 }
 
-/** { orders, payments, now } */
+/** { orders, payments, refunds, now } */
 export async function fetchState(signal) {
   const res = await fetch(`${BASE}/state`, { cache: 'no-store', signal });
   if (!res.ok) throw await failure(res);
   return res.json();
 }
 
+/** The sandbox's actions are JSON POSTs (an empty object when the route takes no fields). */
+async function post(path) {
+  const res = await fetch(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
 /** What the payer's wallet does with a waiting payment: 'pay' | 'cancel' | 'fail'. */
 export async function settle(paymentId, outcome) {
-  const res = await fetch(`${BASE}/payments/${encodeURIComponent(paymentId)}/${outcome}`, { method: 'POST' });
-  if (!res.ok) throw await failure(res);
-  return (await res.json()).payment;
+  return (await post(`/payments/${encodeURIComponent(paymentId)}/${outcome}`)).payment;
+}
+
+/** The bank's side of a refund: 'succeed' | 'abnormal' | 'close'. */
+export async function settleRefund(provider, outRefundNo, outcome) {
+  return (await post(`/refunds/${encodeURIComponent(provider)}/${encodeURIComponent(outRefundNo)}/${outcome}`)).refund;
 }
 
 export function qrImageUrl(text) {

@@ -1,9 +1,10 @@
 /** The console's loop: poll the sandbox state about once a second and update only what changed. */
-import { fetchState, settle } from './api.js';
+import { fetchState, settle, settleRefund } from './api.js';
 import { updateList } from './dom.js';
 import { clock } from './format.js';
 import { orderSignature, renderOrder } from './orders-view.js';
 import { paymentSignature, refreshRelativeTimes, renderPayment } from './payments-view.js';
+import { refundKey } from './refunds-view.js';
 
 const POLL_MS = 1000;
 /** A poll that takes longer than this is abandoned, so one stuck request cannot stop the loop. */
@@ -23,10 +24,16 @@ function setConnection(ok, text) {
 
 function render() {
   if (!ui.state) return;
-  const { orders, payments } = ui.state;
+  const { orders, payments, refunds = [] } = ui.state;
   const now = serverNow();
   const orderByTradeNo = new Map(orders.map((o) => [o.outTradeNo, o]));
+  const refundsOf = new Map();
+  // Oldest first inside a payment: the order they were made in.
+  for (const r of [...refunds].reverse()) refundsOf.set(r.paymentId, [...(refundsOf.get(r.paymentId) ?? []), r]);
+  const refundCtx = { now, busy: ui.busy, errors: ui.errors, onRefund: actOnRefund, onDismiss: dismiss };
   const ctxOf = (p) => ({
+    refunds: refundsOf.get(p.id) ?? [],
+    refundCtx,
     now,
     order: orderByTradeNo.get(p.outTradeNo),
     busy: ui.busy.has(p.id),
@@ -83,6 +90,22 @@ async function act(id, outcome) {
     ui.errors.set(id, e.message);
   } finally {
     ui.busy.delete(id);
+  }
+  render();
+  await poll();
+}
+
+async function actOnRefund(refund, outcome) {
+  const key = refundKey(refund);
+  ui.busy.add(key);
+  ui.errors.delete(key);
+  render();
+  try {
+    await settleRefund(refund.provider, refund.outRefundNo, outcome);
+  } catch (e) {
+    ui.errors.set(key, e.message);
+  } finally {
+    ui.busy.delete(key);
   }
   render();
   await poll();

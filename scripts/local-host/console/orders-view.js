@@ -18,7 +18,7 @@ export function renderOrder(o, now) {
     { 'data-order': o._id, 'data-status': o.status },
     h('td', null, h('code', null, o.outTradeNo), o._openid && h('div', { class: 'muted' }, `buyer ${o._openid}`)),
     h('td', null, h('span', { class: `badge ${String(o.status).toLowerCase()}` }, STATUS[o.status] ?? o.status), h('div', { class: 'muted' }, o.payMethod ? METHODS[o.payMethod] ?? o.payMethod : '—')),
-    h('td', { class: 'amount' }, yuan(o.amountFen)),
+    h('td', { class: 'amount' }, yuan(o.amountFen), o.refundedFen > 0 && h('div', { class: 'muted' }, `refunded 已退 ${yuan(o.refundedFen)}`)),
     h('td', null, h('ul', { class: 'items' }, items)),
     h('td', null, h('div', null, `created 创建 ${clock(o.createdAt, now)}`), h('div', { class: 'muted' }, outcome(o, now))),
   );

@@ -1,7 +1,9 @@
 /** One payment at an emulator: what the payer can still do with it, and the notifications it caused. */
 import { qrImageUrl } from './api.js';
+import { deliveryTable } from './deliveries-view.js';
 import { h } from './dom.js';
 import { clock, relative, yuan } from './format.js';
+import { refundsSection, refundsSignature } from './refunds-view.js';
 
 const PROVIDERS = { 'wxpay-v3': 'WeChat Pay v3', 'wxpay-v2': 'WeChat Pay v2', payjs: 'PAYJS' };
 const STATUS = { WAITING: 'waiting 待支付', PAID: 'paid 已支付', FAILED: 'failed 支付失败', CLOSED: 'closed 已关闭' };
@@ -17,36 +19,13 @@ function fact(term, value, wide = false) {
   return value === undefined || value === '' ? undefined : [h('dt', null, term), h('dd', { class: wide && 'wide' }, value)];
 }
 
-/** A time shown as a clock and kept up to date as "in 12 s" by refreshRelativeTimes. */
-function dueTime(ms, now) {
-  return h('span', null, clock(ms, now), ' (', h('span', { 'data-due': ms }, relative(ms, now)), ')');
-}
-
-function deliveryRow(d, isLast, now) {
-  let next = '—';
-  if (d.nextAttemptAt !== undefined) next = dueTime(d.nextAttemptAt, now);
-  else if (!d.accepted && isLast) next = 'no more retries 已停止重试';
-  return h(
-    'tr',
-    { class: `delivery ${d.accepted ? 'accepted' : 'rejected'}`, 'data-attempt': d.attempt },
-    h('td', null, `#${d.attempt}`),
-    h('td', null, clock(d.at, now)),
-    h('td', { class: 'http' }, d.statusCode === undefined ? 'no answer' : `HTTP ${d.statusCode}`),
-    h('td', { class: 'verdict' }, d.accepted ? '✓ accepted 已接收' : '✗ not accepted 未接收'),
-    h('td', null, h('code', { class: 'answer' }, d.response || '(empty)')),
-    h('td', null, next),
-  );
-}
-
 function deliveries(p, now) {
   if (p.deliveries.length === 0) {
     const why = p.status === 'WAITING' ? 'none yet: sent to payNotify when the payer pays.' : 'none were sent.';
     return h('section', { class: 'deliveries' }, h('h3', null, 'Notifications 支付通知: ', h('span', { class: 'muted' }, why)));
   }
   const title = h('h3', null, `Notifications 支付通知 (${p.deliveries.length})`);
-  const head = h('tr', null, ...['Attempt', 'Sent', 'Answer', 'Verdict', 'Body', 'Next retry'].map((t) => h('th', { scope: 'col' }, t)));
-  const rows = p.deliveries.map((d, i) => deliveryRow(d, i === p.deliveries.length - 1, now));
-  return h('section', { class: 'deliveries' }, title, h('table', null, h('thead', null, head), h('tbody', null, rows)));
+  return h('section', { class: 'deliveries' }, title, deliveryTable(p.deliveries, now));
 }
 
 function qr(codeUrl) {
@@ -60,7 +39,8 @@ function qr(codeUrl) {
 
 /**
  * ctx: { now, order (the stored order with this outTradeNo, if listed), busy, error, onAction(id, outcome),
- * onDismiss(id) }. Every ctx field that changes the output is part of paymentSignature.
+ * onDismiss(id), refunds (this payment's), refundCtx (see refundsSection) }. Every ctx field that
+ * changes the output is part of paymentSignature.
  */
 export function renderPayment(p, ctx) {
   const waiting = p.status === 'WAITING';
@@ -104,11 +84,12 @@ export function renderPayment(p, ctx) {
     h('p', { class: 'desc' }, p.description),
     h('div', { class: 'card-body' }, h('div', { class: 'card-main' }, facts, actions, error), p.codeUrl && waiting ? qr(p.codeUrl) : undefined),
     deliveries(p, ctx.now),
+    refundsSection(ctx.refunds, ctx.refundCtx),
   );
 }
 
 export function paymentSignature(p, ctx) {
-  return JSON.stringify([p, ctx.order?.status, ctx.busy, ctx.error]);
+  return JSON.stringify([p, ctx.order?.status, ctx.busy, ctx.error, refundsSignature(ctx.refunds, ctx.refundCtx)]);
 }
 
 /** Updates the "in 12 s" texts in place, so the once-a-second tick re-renders nothing else. */

@@ -108,7 +108,7 @@ export class RefundLedger {
     const p = trade.payment;
     const known = this.byNo.get(a.outRefundNo);
     if (known) {
-      if (known.trade !== trade || known.refund.amountFen !== a.refundFen || known.refund.totalFen !== a.totalFen) {
+      if (known.refund.paymentId !== trade.payment.id || known.refund.amountFen !== a.refundFen || known.refund.totalFen !== a.totalFen) {
         throw new RefundRuleError('CHANGED', `out_refund_no ${a.outRefundNo} was already used with other parameters`);
       }
       return { refund: known.refund, created: false };

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import { formatPayjsTime as beijingDateTime } from '../../../cloudfunctions/common/payjs/time';
 import type { V2SignType } from '../../../cloudfunctions/common/config';
 import { parseCompactBeijing, toCompactBeijing } from '../../../cloudfunctions/common/time';
+import { encryptReqInfo } from '../../../cloudfunctions/common/wxpay/v2/refund';
 import { isV2SignType, nonceStr, type V2Fields, verifyV2, withSign } from '../../../cloudfunctions/common/wxpay/v2/sign';
 import { parseXml, toXml } from '../../../cloudfunctions/common/wxpay/v2/xml';
 import { Faults, type ReceivedRequest } from './faults';
@@ -121,17 +122,6 @@ function readSavedOrder(saved: unknown): WxPayV2Order {
     attach: r.optString('attach'),
     refunds: readSavedRefunds(saved, payment),
   };
-}
-
-/** The key of `req_info`: the lower-case hex md5 of the API key (its 32 characters are the 32 key bytes). */
-export function reqInfoKey(apiKey: string): Buffer {
-  return Buffer.from(crypto.createHash('md5').update(apiKey, 'utf8').digest('hex'), 'utf8');
-}
-
-/** base64(AES-256-ECB, PKCS#7) of the refund's details, as a refund notification's `req_info`. */
-export function encryptReqInfo(plainXml: string, apiKey: string): string {
-  const cipher = crypto.createCipheriv('aes-256-ecb', reqInfoKey(apiKey), null);
-  return Buffer.concat([cipher.update(plainXml, 'utf8'), cipher.final()]).toString('base64');
 }
 
 const REFUND_STATUS = { PROCESSING: 'PROCESSING', SUCCESS: 'SUCCESS', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' } as const;
