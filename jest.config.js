@@ -31,7 +31,8 @@ module.exports = {
       transformIgnorePatterns: ['/node_modules/', '<rootDir>/.build/'],
       moduleNameMapper: {
         ...common.moduleNameMapper,
-        '^(\\.\\./)+miniprogram/(.*)$': '<rootDir>/.build/miniprogram/$2',
+        // Two or more ../ : the app's folder from test/<dir>/; `../miniprogram/setup` (test/miniprogram from test/miniprogram-flow) stays.
+        '^(\\.\\./){2,}miniprogram/(.*)$': '<rootDir>/.build/miniprogram/$2',
       },
       resolver: '<rootDir>/test/miniprogram-compiled/resolver.js',
       setupFiles: [...common.setupFiles, '<rootDir>/test/miniprogram-compiled/use-compiled.js'],
