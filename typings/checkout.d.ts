@@ -107,6 +107,8 @@ export interface Order {
   refundRequest?: RefundRequest;
   /** Present once the order is paid: delivery, separate from the payment `status`. */
   fulfilment?: Fulfilment;
+  /** WeChat Pay's transaction id of the payment, once paid: WeChat's 确认收货 page is opened with it. */
+  transactionId?: string;
 }
 
 /** UNSHIPPED → SHIPPED (shipping recorded, uploaded to WeChat's 发货信息管理) → RECEIVED (the payer confirmed). */

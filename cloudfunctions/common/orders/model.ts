@@ -112,6 +112,7 @@ export function toOrder(d: OrderDoc): Order {
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;
   if (d.fulfilment) o.fulfilment = d.fulfilment;
+  if (d.fulfilment && d.transactionId) o.transactionId = d.transactionId;
   return o;
 }
 

@@ -4,6 +4,8 @@ import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
 import { refundsView } from '../../utils/refund-view';
+import { receipt } from '../../stores/receipt';
+import { receiptView } from '../../utils/receipt-view';
 import type { Order } from '../../../typings/checkout';
 
 ComponentWithStore({
@@ -27,6 +29,7 @@ ComponentWithStore({
       items: (store: typeof checkout) =>
         (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
       refunds: (store: typeof checkout) => refundsView(store.order),
+      receipt: (store: typeof checkout) => receiptView(store.order),
     },
     actions: {},
   },
@@ -55,6 +58,10 @@ ComponentWithStore({
     async onCancel() {
       const res = await wx.showModal({ title: '取消订单', content: '确定取消这个订单吗？' });
       if (res.confirm) await checkout.cancelOrder();
+    },
+
+    onConfirmReceipt() {
+      if (checkout.order) void receipt.start(checkout.order);
     },
 
     onRefundsChange(e: WechatMiniprogram.CustomEvent<{ order: Order }>) {
