@@ -295,7 +295,11 @@ export class CheckoutStore {
 
   /** Opens an order for the detail page; keeps the live flow if it is the same order. */
   async open(orderId: string): Promise<void> {
-    if (this.order?.orderId === orderId && this.phase !== 'idle') return;
+    if (this.order?.orderId === orderId && this.phase !== 'idle') {
+      // A paid order still changes (shipped, received, refunded): show it as it is now.
+      if (this.phase === 'paid') await this.refresh(orderId);
+      return;
+    }
     this.stopPolling();
     // The PAYJS return hint stays: after a cold start App.onShow records it before this page opens.
     this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false });
