@@ -2,6 +2,7 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { merchant } from '../../stores/merchant';
 import { formatFen } from '../../utils/money';
+import { shipView } from '../../utils/ship-view';
 
 ComponentWithStore({
   data: { orderId: '', note: '', approveAmount: '', confirming: false },
@@ -15,6 +16,7 @@ ComponentWithStore({
       actionError: 'actionError',
       resolving: 'resolving',
       refreshingRefundId: 'refreshingRefundId',
+      ship: (store: typeof merchant) => shipView(store.order),
     },
     actions: {},
   },
@@ -60,6 +62,11 @@ ComponentWithStore({
 
     async onReject() {
       if (await merchant.resolveRequest(false, this.data.note)) this.setData({ note: '' });
+    },
+
+    onShipped() {
+      // The answer is the order as shipped; read it again like after every staff action.
+      if (this.data.orderId) void merchant.openOrder(this.data.orderId);
     },
 
     onRefund() {
