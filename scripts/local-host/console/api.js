@@ -37,6 +37,13 @@ export async function settleRefund(provider, outRefundNo, outcome) {
   return (await post(`/refunds/${encodeURIComponent(provider)}/${encodeURIComponent(outRefundNo)}/${outcome}`)).refund;
 }
 
+/** The payer in WeChat's 确认收货 page for a shipped order: 'confirm' | 'cancel'. */
+export async function payerReceipt(transactionId, openid, outcome) {
+  const res = await fetch(`${BASE}/shipping/receipt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extraData: { transaction_id: transactionId }, openid, outcome }) });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()).result;
+}
+
 export function qrImageUrl(text) {
   return `${BASE}/qr.svg?text=${encodeURIComponent(text)}`;
 }

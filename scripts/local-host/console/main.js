@@ -1,5 +1,6 @@
 /** The console's loop: poll the sandbox state about once a second and update only what changed. */
-import { fetchState, settle, settleRefund } from './api.js';
+import { fetchState, payerReceipt, settle, settleRefund } from './api.js';
+import { fulfilmentSignature, receiptKey, renderFulfilment } from './fulfilment-view.js';
 import { updateList } from './dom.js';
 import { clock } from './format.js';
 import { orderSignature, renderOrder } from './orders-view.js';
@@ -49,7 +50,36 @@ function render() {
   $('payments-empty').hidden = payments.length > 0;
   $('orders-empty').hidden = orders.length > 0;
   $('orders-table').hidden = orders.length === 0;
+  renderFulfilmentSection(orders, ui.state.shipping ?? [], now);
   refreshRelativeTimes(document.body, now);
+}
+
+/** The Fulfilment section (fulfilment-view.js): paid orders with their hooks, shipping and receipt. */
+function renderFulfilmentSection(orders, shipping, now) {
+  const paid = orders.filter((o) => o.fulfilment);
+  const recordOf = new Map(shipping.map((r) => [r.transactionId, r]));
+  const ctxOf = (o) => ({ now, record: recordOf.get(o.transactionId), busy: ui.busy.has(receiptKey(o)), error: ui.errors.get(receiptKey(o)), onConfirm: confirmReceipt, onDismiss: dismiss });
+  updateList($('fulfilment-body'), paid, { key: (o) => o._id, signature: (o) => fulfilmentSignature(o, ctxOf(o)), render: (o) => renderFulfilment(o, ctxOf(o)) });
+  $('fulfilment-count').textContent = String(paid.length);
+  $('fulfilment-empty').hidden = paid.length > 0;
+  $('fulfilment-table').hidden = paid.length === 0;
+}
+
+async function confirmReceipt(order) {
+  const key = receiptKey(order);
+  ui.busy.add(key);
+  ui.errors.delete(key);
+  render();
+  try {
+    const result = await payerReceipt(order.transactionId, order._openid, 'confirm');
+    if (result.status !== 'success') ui.errors.set(key, result.errormsg ?? result.status);
+  } catch (e) {
+    ui.errors.set(key, e.message);
+  } finally {
+    ui.busy.delete(key);
+  }
+  render();
+  await poll();
 }
 
 async function poll() {
