@@ -5,5 +5,5 @@ declare module 'wx-server-sdk' {
   export const DYNAMIC_CURRENT_ENV: unknown;
   export function init(opts?: { env?: unknown }): void;
   export function database(): Database;
-  export function getWXContext(): { OPENID?: string; APPID?: string; UNIONID?: string; ENV?: string };
+  export function getWXContext(): { OPENID?: string; APPID?: string; UNIONID?: string; ENV?: string; SOURCE?: string };
 }
