@@ -22,7 +22,7 @@ export async function fetchState(signal) {
 
 /** What the payer's wallet does with a waiting payment: 'pay' | 'cancel' | 'fail'. */
 export async function settle(paymentId, outcome) {
-  const res = await fetch(`${BASE}/payments/${encodeURIComponent(paymentId)}/${outcome}`, { method: 'POST' });
+  const res = await fetch(`${BASE}/payments/${encodeURIComponent(paymentId)}/${outcome}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   if (!res.ok) throw await failure(res);
   return (await res.json()).payment;
 }
