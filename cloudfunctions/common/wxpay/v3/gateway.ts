@@ -14,9 +14,10 @@ import {
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from '../../payment/retry';
 import { toRfc3339Beijing } from '../../time';
 import { decryptResource, ResourceDecryptError } from './aead';
+import { CertificateListError, PlatformKeyring } from './platform-certificates';
 import { authorizationHeader, newNonce, paySignMessage, rsaSign, unixSeconds } from './signing';
 import { MalformedTransaction, toTradeReport } from './transaction';
-import { verifyWechatpaySignature, WechatpaySignatureError } from './verify';
+import { WechatpaySignatureError } from './verify';
 
 export interface WxPayV3GatewayOptions {
   retry?: RetryPolicy;
@@ -51,6 +52,7 @@ export class WxPayV3Gateway implements WxPayGateway {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly keys: PlatformKeyring;
 
   constructor(
     private readonly config: WxPayV3Config,
@@ -60,6 +62,7 @@ export class WxPayV3Gateway implements WxPayGateway {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     // Read the clock on each call (not a captured Date.now), so a faked clock in tests is seen.
     this.now = opts.now ?? (() => Date.now());
+    this.keys = new PlatformKeyring(config.platformKeys, config.apiV3Key, () => this.send('GET', '/v3/certificates'), this.now);
   }
 
   async prepay(req: PrepayRequest): Promise<PrepayResult> {
@@ -143,9 +146,10 @@ export class WxPayV3Gateway implements WxPayGateway {
 
   async readNotification(req: HttpRequestLike): Promise<TradeReport> {
     try {
-      verifyWechatpaySignature(req.headers, req.rawBody, this.config.platformKeys, this.now());
+      await this.keys.verify(req.headers, req.rawBody);
     } catch (e) {
       if (e instanceof WechatpaySignatureError) throw new NotificationRejected(`signature rejected: ${e.message}`, 401);
+      // The certificate list could not be fetched or read: 5xx, WeChat Pay sends the notification again.
       throw e;
     }
     let note: unknown;
@@ -183,7 +187,20 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   /** One signed call with retries; answers 2xx only after verifying WeChat Pay's signature. */
-  private call(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
+  private async call(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
+    const answer = await this.send(method, pathWithQuery, body);
+    try {
+      await this.keys.verify(answer.headers, answer.body);
+    } catch (e) {
+      if (e instanceof WechatpaySignatureError) throw new ProviderError(`WeChat Pay answer failed verification: ${e.message}`, 'ANSWER_SIGNATURE_INVALID');
+      if (e instanceof CertificateListError || e instanceof ResourceDecryptError) throw new ProviderError(`the WeChat Pay certificate list is unusable: ${e.message}`);
+      throw e;
+    }
+    return answer;
+  }
+
+  /** The signed request with retries; a 2xx answer is returned unverified (call() verifies it). */
+  private send(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
     const url = new URL(this.config.apiBase + pathWithQuery);
     const signedPath = url.pathname + url.search;
     return withRetries(async () => {
@@ -195,15 +212,7 @@ export class WxPayV3Gateway implements WxPayGateway {
       const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', 'User-Agent': 'wechat-miniprogram-checkout-template' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       const answer = await httpRequest({ method, url: url.toString(), headers, body, timeoutMs: this.timeoutMs });
-      if (answer.status >= 200 && answer.status < 300) {
-        try {
-          verifyWechatpaySignature(answer.headers, answer.body, this.config.platformKeys, this.now());
-        } catch (e) {
-          if (e instanceof WechatpaySignatureError) throw new ProviderError(`WeChat Pay answer failed verification: ${e.message}`, 'ANSWER_SIGNATURE_INVALID');
-          throw e;
-        }
-        return answer;
-      }
+      if (answer.status >= 200 && answer.status < 300) return answer;
       throw errorFrom(answer);
     }, this.retry);
   }
