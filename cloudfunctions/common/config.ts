@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { AppError } from './errors';
 import type { PlatformKey } from './wxpay/v3/verify';
 
@@ -16,6 +17,10 @@ export interface WxPayCommon {
   mchid: string;
   apiBase: string;
   notifyUrl: string;
+  /** Where refund notifications go (WXPAY_REFUND_NOTIFY_URL; loadConfig defaults it to WXPAY_NOTIFY_URL). */
+  refundNotifyUrl?: string;
+  /** WXPAY_API_CA_PATH: the trusted CAs for WXPAY_API_BASE (the usual roots plus that one); for sandbox/test proxies only. */
+  apiCa?: string[];
 }
 
 export interface WxPayV3Config extends WxPayCommon {
@@ -37,6 +42,8 @@ export interface WxPayV2Config extends WxPayCommon {
   version: 'v2';
   key: string;
   signType: V2SignType;
+  /** The merchant API certificate and its key (PEM) for mutual TLS; refunds need them. */
+  clientCert?: { cert: string; key: string };
 }
 
 export type WxPayConfig = WxPayV3Config | WxPayV2Config;
@@ -157,6 +164,40 @@ function platformKeysFrom(env: Env, baseDir: string): Map<string, PlatformKey> {
   return keys;
 }
 
+/** An extra CA for WXPAY_API_BASE (the local emulator's TLS listener): added to Node's roots, not replacing them. */
+function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
+  if (!get(env, 'WXPAY_API_CA_PATH')) return undefined;
+  const pem = readFileVar(env, 'WXPAY_API_CA_PATH', baseDir);
+  try {
+    new crypto.X509Certificate(pem);
+  } catch (e) {
+    throw new ConfigError('WXPAY_API_CA_PATH', `is not an X.509 certificate in PEM form (${(e as Error).message}).`);
+  }
+  return [...tls.rootCertificates, pem];
+}
+
+/** The v2 merchant API certificate pair (mutual TLS for /secapi/…): both or neither. */
+function clientCertFrom(env: Env, baseDir: string): WxPayV2Config['clientCert'] {
+  const certSet = get(env, 'WXPAY_V2_CERT_PATH') !== undefined;
+  const keySet = get(env, 'WXPAY_V2_CERT_KEY_PATH') !== undefined;
+  if (!certSet && !keySet) return undefined;
+  if (!certSet) throw new ConfigError('WXPAY_V2_CERT_PATH', 'is not set; it goes with WXPAY_V2_CERT_KEY_PATH (the merchant API certificate apiclient_cert.pem).');
+  if (!keySet) throw new ConfigError('WXPAY_V2_CERT_KEY_PATH', 'is not set; it goes with WXPAY_V2_CERT_PATH (the merchant API certificate key apiclient_key.pem).');
+  const cert = readFileVar(env, 'WXPAY_V2_CERT_PATH', baseDir);
+  const key = readFileVar(env, 'WXPAY_V2_CERT_KEY_PATH', baseDir);
+  try {
+    new crypto.X509Certificate(cert);
+  } catch (e) {
+    throw new ConfigError('WXPAY_V2_CERT_PATH', `is not an X.509 certificate in PEM form (${(e as Error).message}); convert a .p12 with openssl pkcs12.`);
+  }
+  try {
+    crypto.createPrivateKey(key);
+  } catch (e) {
+    throw new ConfigError('WXPAY_V2_CERT_KEY_PATH', `is not a private key in PEM form (${(e as Error).message}).`);
+  }
+  return { cert, key };
+}
+
 function wxpayFrom(env: Env, baseDir: string): WxPayConfig | undefined {
   if (!get(env, 'WXPAY_MCHID')) return undefined;
   const version = get(env, 'WXPAY_API_VERSION') ?? 'v3';
@@ -165,18 +206,21 @@ function wxpayFrom(env: Env, baseDir: string): WxPayConfig | undefined {
   if (!/^\d{8,12}$/.test(mchid)) throw new ConfigError('WXPAY_MCHID', `must be the merchant number (8–12 digits), not ${JSON.stringify(mchid)}.`);
   const appid = required(env, 'WXPAY_APPID', ' (the mini-program appid bound to the merchant)');
   if (!/^wx[0-9a-f]{16}$/.test(appid)) throw new ConfigError('WXPAY_APPID', `must look like wx followed by 16 hex digits, not ${JSON.stringify(appid)}.`);
+  const notifyUrl = checkUrl('WXPAY_NOTIFY_URL', required(env, 'WXPAY_NOTIFY_URL', ' (the URL of the payNotify function)'), { allowQuery: false });
   const common: WxPayCommon = {
     appid,
     mchid,
     apiBase: checkUrl('WXPAY_API_BASE', get(env, 'WXPAY_API_BASE') ?? 'https://api.mch.weixin.qq.com', { allowQuery: false }),
-    notifyUrl: checkUrl('WXPAY_NOTIFY_URL', required(env, 'WXPAY_NOTIFY_URL', ' (the URL of the payNotify function)'), { allowQuery: false }),
+    notifyUrl,
+    refundNotifyUrl: checkUrl('WXPAY_REFUND_NOTIFY_URL', get(env, 'WXPAY_REFUND_NOTIFY_URL') ?? notifyUrl, { allowQuery: false }),
+    apiCa: apiCaFrom(env, baseDir),
   };
   if (version === 'v2') {
     const key = required(env, 'WXPAY_V2_KEY', ' (the API v2 key from the merchant platform)');
     if (!/^[0-9A-Za-z]{32}$/.test(key)) throw new ConfigError('WXPAY_V2_KEY', 'must be 32 letters or digits.');
     const signType = get(env, 'WXPAY_V2_SIGN_TYPE') ?? 'MD5';
     if (signType !== 'MD5' && signType !== 'HMAC-SHA256') throw new ConfigError('WXPAY_V2_SIGN_TYPE', `must be MD5 or HMAC-SHA256, not ${JSON.stringify(signType)}.`);
-    return { ...common, version, key, signType };
+    return { ...common, version, key, signType, clientCert: clientCertFrom(env, baseDir) };
   }
   const apiV3Key = required(env, 'WXPAY_API_V3_KEY', ' (the APIv3 key from the merchant platform)');
   if (Buffer.byteLength(apiV3Key) !== 32) throw new ConfigError('WXPAY_API_V3_KEY', `must be exactly 32 bytes (it is ${Buffer.byteLength(apiV3Key)}).`);

@@ -3,9 +3,7 @@ import type { Database } from './db/types';
 import { AppError } from './errors';
 import type { OrderContext } from './orders/context';
 import { OrderRepository } from './orders/repository';
-import { PayjsClient } from './payjs/client';
-import { WxPayV2Gateway } from './wxpay/v2/gateway';
-import { WxPayV3Gateway } from './wxpay/v3/gateway';
+import { createProviders } from './payment/providers';
 
 /**
  * Builds a function instance's context from the environment, once, at cold start. A configuration
@@ -15,9 +13,8 @@ import { WxPayV3Gateway } from './wxpay/v3/gateway';
 export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string): OrderContext | AppError {
   try {
     const config = loadConfig(env, baseDir);
-    const wxpay = config.wxpay && (config.wxpay.version === 'v3' ? new WxPayV3Gateway(config.wxpay) : new WxPayV2Gateway(config.wxpay));
-    const payjs = config.payjs && new PayjsClient(config.payjs);
-    return { db, repo: new OrderRepository(db), config, wxpay, payjs, now: () => Date.now() };
+    // Providers are built (and their code loaded) on first use, not here.
+    return { db, repo: new OrderRepository(db), config, providers: createProviders(config), now: () => Date.now() };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     console.error(`[start] ${err.message}`);

@@ -1,5 +1,6 @@
 import { handleCheckout, handleTimer } from '../../cloudfunctions/checkout/src/handler';
-import { handleNotify, routeOf } from '../../cloudfunctions/payNotify/src/handler';
+import { handleNotify } from '../../cloudfunctions/payNotify/src/handler';
+import { routeOf } from '../../cloudfunctions/common/payment/providers';
 import { AppError } from '../../cloudfunctions/common/errors';
 import { startContext } from '../../cloudfunctions/common/start';
 import { createMemoryDatabase } from '../../scripts/local-host/wx-server-sdk';

@@ -5,7 +5,7 @@ import type { OrderContext } from '../../common/orders/context';
 import { createOrder } from '../../common/orders/create';
 import { toOrder, type OrderDoc } from '../../common/orders/model';
 import { pay } from '../../common/orders/pay';
-import { cancel, reconcile, rememberPayjsOrderId } from '../../common/orders/reconcile';
+import { cancel, reconcile, rememberClientOrderId } from '../../common/orders/reconcile';
 import { requestRefund } from '../../common/orders/refund-request';
 import { sweepExpiredOrders, type SweepResult } from '../../common/orders/sweep';
 import { parseEvent } from './validate';
@@ -30,7 +30,7 @@ async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Pro
       return pay(ctx, await ownedOrder(ctx, event.orderId, openid), event.method, openid);
     case 'queryOrder': {
       let order = await ownedOrder(ctx, event.orderId, openid);
-      if (event.payjsOrderId) order = await rememberPayjsOrderId(ctx, order, event.payjsOrderId);
+      if (event.payjsOrderId) order = await rememberClientOrderId(ctx, order, event.payjsOrderId);
       return { order: toOrder(await reconcile(ctx, order)) };
     }
     case 'cancelOrder':

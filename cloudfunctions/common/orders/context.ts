@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import type { Database } from '../db/types';
-import type { WxPayGateway } from '../payment/gateway';
-import type { PayjsClient } from '../payjs/client';
+import type { Trade } from '../payment/provider';
+import type { Providers } from '../payment/providers';
+import { describeOrder, providerOrderIdOf, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
 /** What the order operations work with; built once per function instance. */
@@ -9,9 +10,15 @@ export interface OrderContext {
   db: Database;
   repo: OrderRepository;
   config: Config;
-  /** Present when WeChat Pay is configured. */
-  wxpay?: WxPayGateway;
-  /** Present when PAYJS is configured. */
-  payjs?: PayjsClient;
+  /** The configured payment providers (see payment/providers.ts). */
+  providers: Providers;
   now(): number;
+}
+
+/** What a provider is told about an order's trade. */
+export function tradeOf(order: OrderDoc): Trade {
+  const trade: Trade = { outTradeNo: order.outTradeNo, amountFen: order.amountFen, description: describeOrder(order), expiresAt: order.expiresAt };
+  const id = providerOrderIdOf(order);
+  if (id !== undefined) trade.providerOrderId = id;
+  return trade;
 }

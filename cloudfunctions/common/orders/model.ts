@@ -1,22 +1,12 @@
-import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest, RequestPaymentParams } from '../../../typings/checkout';
+import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
+import type { PaymentAttempt } from '../payment/provider';
+import { truncateUtf8 } from '../text';
+
+export type { PaymentAttempt, ProviderName } from '../payment/provider';
 
 /** How an order is stored in the `orders` collection. `toOrder` decides what its owner gets to see. */
 
 export const ORDERS = 'orders';
-
-export type ProviderName = 'wxpay-v3' | 'wxpay-v2' | 'payjs';
-
-/** The provider-side trade of an order, kept so a re-pay reuses it. */
-export interface PaymentAttempt {
-  provider: ProviderName;
-  tradeType: 'JSAPI' | 'NATIVE' | 'PAYJS';
-  prepayId?: string;
-  codeUrl?: string;
-  signType?: RequestPaymentParams['signType'];
-  placedAt: number;
-  /** prepay_id / code_url are valid for 2 hours at WeChat Pay. */
-  reusableUntil?: number;
-}
 
 export interface OrderDoc {
   _id: string;
@@ -34,7 +24,11 @@ export interface OrderDoc {
   /** Active queries are allowed from this time on (rate limit shared by all callers). */
   nextQueryAt?: number;
   queryCount?: number;
-  /** Learned from a PAYJS notification or reported by the client (a hint, used only to ask PAYJS). */
+  /**
+   * The provider's own id of the trade, for providers asked by it: reported by the client (a hint, used
+   * only to ask the provider) or from a verified report. Read it with providerOrderIdOf: the field keeps
+   * the name it got with PAYJS, the first provider that needs one, so stored orders stay readable.
+   */
   payjsOrderId?: string;
   paidAt?: number;
   transactionId?: string;
@@ -71,4 +65,18 @@ export function toOrder(d: OrderDoc): Order {
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;
   return o;
+}
+
+/** The field that holds the provider's own id of the trade (see OrderDoc.payjsOrderId). */
+export const PROVIDER_ORDER_ID = 'payjsOrderId' satisfies keyof OrderDoc;
+
+export const providerOrderIdOf = (d: Pick<OrderDoc, typeof PROVIDER_ORDER_ID>): string | undefined => d[PROVIDER_ORDER_ID];
+
+/** What the payer sees at the provider: the first item's name, plus a count when there are more. */
+export function describeOrder(order: Pick<OrderDoc, 'items'>): string {
+  const [first, ...rest] = order.items;
+  const count = order.items.reduce((n, i) => n + i.quantity, 0);
+  const name = rest.length === 0 && first.quantity === 1 ? first.name : `${first.name} 等${count}件`;
+  // v3 allows 127 bytes and v2 128; PAYJS cuts its own (32).
+  return truncateUtf8(name, 127);
 }

@@ -1,86 +1,54 @@
-import { AppError, invalidArgument, ProviderError } from '../errors';
+import { AppError, ProviderError } from '../errors';
 import type { TradeReport } from '../payment/gateway';
-import { isPayjsOrderId, nextCheckDelayMs, rejectsPayjsOrderId } from '../payjs/client';
-import type { OrderContext } from './context';
-import type { OrderDoc } from './model';
-import { closePendingOrder, settlePayment, type Merchant, type SettleOutcome } from './transitions';
+import type { PaymentProvider } from '../payment/provider';
+import { tradeOf, type OrderContext } from './context';
+import { PROVIDER_ORDER_ID, providerOrderIdOf, type OrderDoc } from './model';
+import { closePendingOrder, settlePayment, type SettleOutcome } from './transitions';
 
 /**
  * Bringing a PENDING order up to date with the provider: active queries (rate-limited), expiry and
  * cancellation. Notifications are the normal path; this is the fallback.
  */
 
-/** Delays between active queries of a WeChat Pay trade, after the first one 10 s after placing it. */
-const WXPAY_QUERY_DELAYS_MS = [10_000, 20_000, 40_000, 60_000];
-
-export function nextQueryDelayMs(order: Pick<OrderDoc, 'payMethod' | 'queryCount'>): number {
-  const n = order.queryCount ?? 0;
-  if (order.payMethod === 'payjs') return nextCheckDelayMs(n);
-  return WXPAY_QUERY_DELAYS_MS[Math.min(n, WXPAY_QUERY_DELAYS_MS.length - 1)];
+/** Applies a verified payment notification from `provider` to the order it names. */
+export async function applyNotification(ctx: OrderContext, provider: PaymentProvider, report: TradeReport): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
+  return settlePayment(ctx.repo, provider.merchant, report, 'notify', ctx.now());
 }
 
-type Provider = 'wxpay' | 'payjs';
-
-/** The merchant a provider's reports must name: ours, as configured. */
-function merchantFor(ctx: OrderContext, provider: Provider): Merchant {
-  if (provider === 'payjs') return { mchid: ctx.config.payjs?.mchid ?? '' };
-  return { mchid: ctx.config.wxpay?.mchid ?? '', appid: ctx.config.wxpay?.appid };
-}
-
-const providerOf = (order: OrderDoc): Provider => (order.payMethod === 'payjs' ? 'payjs' : 'wxpay');
-
-/** Applies a verified provider notification to the order it names. */
-export async function applyNotification(ctx: OrderContext, report: TradeReport, provider: Provider): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
-  return settlePayment(ctx.repo, merchantFor(ctx, provider), report, 'notify', ctx.now());
-}
-
-/** Asks the provider about the order's trade; undefined when there is nothing to ask yet. */
+/** Asks the provider about the order's trade; undefined when there is nothing to ask (yet). */
 async function askProvider(ctx: OrderContext, order: OrderDoc): Promise<TradeReport | undefined> {
-  if (!order.payment) return undefined;
-  if (order.payment.provider === 'payjs') {
-    if (!ctx.payjs || !order.payjsOrderId) return undefined;
-    let report;
-    try {
-      report = await ctx.payjs.check(order.payjsOrderId);
-    } catch (err) {
-      if (!rejectsPayjsOrderId(err)) throw err;
-      console.warn('[query] PAYJS does not know order', order.payjsOrderId, 'reported for', order.outTradeNo, (err as Error).message);
-      await forgetPayjsOrderId(ctx, order);
-      return undefined;
-    }
-    if (report.outTradeNo === order.outTradeNo) return report;
-    console.warn('[query] PAYJS order', order.payjsOrderId, 'belongs to', report.outTradeNo, 'not', order.outTradeNo);
-    await forgetPayjsOrderId(ctx, order);
-    return undefined;
-  }
-  if (!ctx.wxpay) return undefined;
-  return ctx.wxpay.query(order.outTradeNo);
+  const provider = ctx.providers.forOrder(order);
+  if (!provider) return undefined;
+  const trade = tradeOf(order);
+  if (!provider.canQuery(trade)) return undefined;
+  const { report, foreignOrderId } = await provider.query(trade);
+  if (foreignOrderId) await forgetProviderOrderId(ctx, order);
+  return report;
 }
 
 /**
- * The client reported a PAYJS id that says nothing about this order (unknown, or another order's).
- * Forget it, so the right id can still be reported: a kept wrong one would block every later check.
- * The schedule (queryCount, nextQueryAt) stays, so reporting ids again cannot bring checks forward.
+ * The client reported a provider order id that says nothing about this order (unknown, or another
+ * order's). Forget it, so the right id can still be reported: a kept wrong one would block every later
+ * check. The schedule (queryCount, nextQueryAt) stays, so reporting ids again cannot bring checks forward.
  */
-async function forgetPayjsOrderId(ctx: OrderContext, order: OrderDoc): Promise<void> {
-  await ctx.repo.updateIf(order._id, 'PENDING', { payjsOrderId: ctx.db.command.remove() as string }, { payjsOrderId: order.payjsOrderId });
+async function forgetProviderOrderId(ctx: OrderContext, order: OrderDoc): Promise<void> {
+  const patch = { [PROVIDER_ORDER_ID]: ctx.db.command.remove() } as unknown as Partial<OrderDoc>;
+  await ctx.repo.updateIf(order._id, 'PENDING', patch, { [PROVIDER_ORDER_ID]: providerOrderIdOf(order) });
 }
 
 /**
- * Closes the trade at the provider. PAYJS closes by its own order id, which came from the client: only
- * once `checked` (a check answer for this very order) has tied that id to this order.
+ * Closes the trade at the provider. `checked` is a query answer for this very order, which providers
+ * with `queryBeforeClose` need (PAYJS closes by an id from the client, trusted only once checked).
  */
 async function closeAtProvider(ctx: OrderContext, order: OrderDoc, checked: TradeReport | undefined): Promise<void> {
-  if (!order.payment) return;
-  if (order.payment.provider === 'payjs') {
-    if (ctx.payjs && order.payjsOrderId && checked) await ctx.payjs.close(order.payjsOrderId);
-  } else if (ctx.wxpay) {
-    await ctx.wxpay.close(order.outTradeNo);
-  }
+  const provider = ctx.providers.forOrder(order);
+  if (provider) await provider.close(tradeOf(order), checked);
 }
 
 async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
-  const { outcome } = await settlePayment(ctx.repo, merchantFor(ctx, providerOf(order)), report, 'query', ctx.now());
+  const provider = ctx.providers.forOrder(order);
+  // A report comes only from the order's provider, so it is there.
+  const { outcome } = await settlePayment(ctx.repo, provider!.merchant, report, 'query', ctx.now());
   if (outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
   return (await ctx.repo.get(order._id)) ?? order;
 }
@@ -92,11 +60,12 @@ async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: Trade
 async function maybeQuery(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   const now = ctx.now();
   if (!order.payment || now < (order.nextQueryAt ?? 0)) return order;
-  // PAYJS is asked by its own order id only: until one is known there is nothing to ask, and the
-  // back-off schedule is kept for the checks that can happen.
-  if (order.payment.provider === 'payjs' && !order.payjsOrderId) return order;
+  const provider = ctx.providers.forOrder(order);
+  // Nothing to ask without the provider, or (PAYJS) until its own order id is known: the back-off
+  // schedule is kept for the queries that can happen.
+  if (!provider || !provider.canQuery(tradeOf(order))) return order;
   const count = order.queryCount ?? 0;
-  const claimed = await ctx.repo.updateIf(order._id, 'PENDING', { nextQueryAt: now + nextQueryDelayMs(order), queryCount: count + 1 }, { queryCount: count });
+  const claimed = await ctx.repo.updateIf(order._id, 'PENDING', { nextQueryAt: now + provider.nextQueryDelayMs(count), queryCount: count + 1 }, { queryCount: count });
   if (!claimed) return (await ctx.repo.get(order._id)) ?? order;
   try {
     const report = await askProvider(ctx, order);
@@ -140,30 +109,36 @@ export async function reconcile(ctx: OrderContext, order: OrderDoc, opts: { quer
   return opts.query ? maybeQuery(ctx, order) : order;
 }
 
-/** Records the PAYJS order id the client reported on return (only used to know whom to ask). */
-export async function rememberPayjsOrderId(ctx: OrderContext, order: OrderDoc, payjsOrderId: string): Promise<OrderDoc> {
-  if (!isPayjsOrderId(payjsOrderId)) throw invalidArgument('payjsOrderId must be 1–32 letters, digits, _ or -.');
-  if (order.payMethod !== 'payjs' || order.payjsOrderId || order.status !== 'PENDING') return order;
+/**
+ * Records the provider's order id the client reported on return (the PAYJS return hint), for
+ * providers that take one; it is only used to know whom to ask.
+ */
+export async function rememberClientOrderId(ctx: OrderContext, order: OrderDoc, id: string): Promise<OrderDoc> {
+  const provider = ctx.providers.forOrder(order);
+  if (!provider?.checkClientOrderId) return order;
+  provider.checkClientOrderId(id);
+  if (providerOrderIdOf(order) || order.status !== 'PENDING') return order;
   // Ask soon: the client says it came back from paying. Only before the first check, though: a
   // client that keeps reporting ids (a dropped wrong one, then another) must not outrun the back-off.
   const first = (order.queryCount ?? 0) === 0;
-  const patch = first ? { payjsOrderId, nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) } : { payjsOrderId };
-  await ctx.repo.updateIf(order._id, 'PENDING', patch, { payjsOrderId: ctx.db.command.exists(false) });
+  const patch: Partial<OrderDoc> = { [PROVIDER_ORDER_ID]: id, ...(first ? { nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) } : {}) };
+  await ctx.repo.updateIf(order._id, 'PENDING', patch, { [PROVIDER_ORDER_ID]: ctx.db.command.exists(false) });
   return (await ctx.repo.get(order._id)) ?? order;
 }
 
 /**
  * Closes a PENDING order's trade at the provider before it is cancelled; the order as it is then (PAID
- * when the trade turned out to be paid). PAYJS is checked first, which ties the client's id to this
- * order and may find the payment; a PAYJS order whose id is not known cannot be closed there.
+ * when the trade turned out to be paid). A provider with `queryBeforeClose` is asked first, which ties
+ * the client's id to this order and may find the payment; one whose id is not known cannot be closed.
  */
 async function closeTradeForCancel(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   let checked: TradeReport | undefined;
-  if (order.payment?.provider === 'payjs') {
+  const provider = ctx.providers.forOrder(order);
+  if (provider?.queryBeforeClose) {
     try {
       checked = await askProvider(ctx, order);
     } catch (err) {
-      throw err instanceof AppError ? err : new ProviderError(`checking the PAYJS order failed: ${(err as Error).message}`);
+      throw err instanceof AppError ? err : new ProviderError(`checking the ${provider.label} order failed: ${(err as Error).message}`);
     }
     if (checked?.state === 'SUCCESS') return settleFromQuery(ctx, order, checked);
   }

@@ -2,7 +2,7 @@ import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
-import type { OrderDoc } from './model';
+import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
 /**
@@ -58,6 +58,8 @@ export async function settlePayment(
   }
   const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via };
   if (report.transactionId) paid.transactionId = report.transactionId;
+  // The provider's own id from a verified report: refunds at PAYJS go by it.
+  if (report.providerOrderId) paid[PROVIDER_ORDER_ID] = report.providerOrderId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
     return { outcome: 'PAID', order: { ...order, ...paid } };
   }

@@ -1,4 +1,5 @@
 import type { RequestPaymentParams } from '../../../typings/checkout';
+import type { ProviderNotification, RefundApplication, RefundQuery, RefundReport } from './refund';
 
 /**
  * What the order service needs from a WeChat Pay API version. v3 and v2 each implement it;
@@ -41,6 +42,8 @@ export interface TradeReport {
   /** Epoch ms. */
   paidAt?: number;
   openid?: string;
+  /** The provider's own id of the trade, for providers that are asked by it (PAYJS). */
+  providerOrderId?: string;
 }
 
 export interface HttpRequestLike {
@@ -87,6 +90,12 @@ export interface WxPayGateway {
   close(outTradeNo: string): Promise<void>;
   /** Verifies, decrypts and decodes a payment notification; throws NotificationRejected. */
   readNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<TradeReport>;
+  /** The same for a payment or a refund notification (both arrive on the one notify URL). */
+  readAnyNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<ProviderNotification>;
+  /** Applies for a refund; the answer usually only means "accepted". */
+  refund(application: RefundApplication): Promise<RefundReport>;
+  /** Asks about a refund by out_refund_no; the answer is verified. */
+  queryRefund(query: RefundQuery): Promise<RefundReport>;
   /** The reply that tells the provider "received, stop sending". */
   ackNotification(): HttpReply;
   /** The reply that tells the provider "not accepted, send again later". */

@@ -16,8 +16,20 @@ export interface RefundApplication {
   /** At most 80 characters. */
   reason?: string;
   notifyUrl?: string;
-  /** The provider's transaction id, for providers that refund by it (PAYJS: its own order id). */
+  /** The provider's transaction id (WeChat Pay's transaction_id), when known. */
   transactionId?: string;
+  /** The provider's own id of the trade, for providers that refund by it (PAYJS: payjs_order_id). */
+  providerOrderId?: string;
+}
+
+/** A refund the provider is asked about again (it was applied for with the same numbers). */
+export interface RefundQuery {
+  outTradeNo: string;
+  outRefundNo: string;
+  amountFen: number;
+  totalFen: number;
+  /** As in RefundApplication. */
+  providerOrderId?: string;
 }
 
 /** A verified statement from the provider about one refund (apply answer, query or notification). */

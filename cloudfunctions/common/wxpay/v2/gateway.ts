@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { RequestPaymentParams } from '../../../../typings/checkout';
 import type { WxPayV2Config } from '../../config';
-import { invalidArgument, ProviderError } from '../../errors';
+import { AppError, invalidArgument, ProviderError } from '../../errors';
 import type {
   HttpReply,
   HttpRequestLike,
@@ -11,6 +11,7 @@ import type {
   TradeReport,
   WxPayGateway,
 } from '../../payment/gateway';
+import type { ProviderNotification, RefundReport } from '../../payment/refund';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../payment/retry';
 import { toCompactBeijing } from '../../time';
 import { callV2, type V2CallOptions } from './api';
@@ -118,6 +119,18 @@ export class WxPayV2Gateway implements WxPayGateway {
 
   readNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<TradeReport> {
     return readV2Notification(this.config, req, ctx);
+  }
+
+  async readAnyNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<ProviderNotification> {
+    return { kind: 'payment', report: await this.readNotification(req, ctx) };
+  }
+
+  async refund(): Promise<RefundReport> {
+    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
+  }
+
+  async queryRefund(): Promise<RefundReport> {
+    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
   }
 
   ackNotification(): HttpReply {

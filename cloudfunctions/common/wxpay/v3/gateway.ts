@@ -1,6 +1,6 @@
 import type { RequestPaymentParams } from '../../../../typings/checkout';
 import type { WxPayV3Config } from '../../config';
-import { ProviderError, invalidArgument } from '../../errors';
+import { AppError, ProviderError, invalidArgument } from '../../errors';
 import { httpRequest, type HttpAnswer } from '../../http';
 import {
   NotificationRejected,
@@ -11,6 +11,7 @@ import {
   type TradeReport,
   type WxPayGateway,
 } from '../../payment/gateway';
+import type { ProviderNotification, RefundReport } from '../../payment/refund';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from '../../payment/retry';
 import { toRfc3339Beijing } from '../../time';
 import { decryptResource, ResourceDecryptError } from './aead';
@@ -176,6 +177,18 @@ export class WxPayV3Gateway implements WxPayGateway {
     } catch (e) {
       throw new NotificationRejected(`resource is not a usable transaction: ${(e as Error).message}`, 400);
     }
+  }
+
+  async readAnyNotification(req: HttpRequestLike): Promise<ProviderNotification> {
+    return { kind: 'payment', report: await this.readNotification(req) };
+  }
+
+  async refund(): Promise<RefundReport> {
+    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
+  }
+
+  async queryRefund(): Promise<RefundReport> {
+    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
   }
 
   ackNotification(): HttpReply {
