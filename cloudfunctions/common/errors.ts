@@ -25,6 +25,9 @@ export class ProviderError extends AppError {
   }
 }
 
+/** ProviderError code: placing a trade was not attempted so close to the order's expiry (see the v3 gateway). */
+export const TIME_EXPIRE_TOO_CLOSE = 'TIME_EXPIRE_TOO_CLOSE';
+
 export const invalidArgument = (message: string): AppError => new AppError('INVALID_ARGUMENT', message);
 
 /**

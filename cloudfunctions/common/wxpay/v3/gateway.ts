@@ -1,6 +1,6 @@
 import type { RequestPaymentParams } from '../../../../typings/checkout';
 import type { WxPayV3Config } from '../../config';
-import { AppError, ProviderError, invalidArgument } from '../../errors';
+import { AppError, ProviderError, TIME_EXPIRE_TOO_CLOSE, invalidArgument } from '../../errors';
 import { httpRequest, type HttpAnswer } from '../../http';
 import {
   NotificationRejected,
@@ -30,6 +30,8 @@ export interface WxPayV3GatewayOptions {
 
 /** Same rule as the platform: 6–32 of digits, letters and `_-|*`. */
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+/** At least this long between an attempt to place a trade and its time_expire (see prepay). */
+export const V3_TIME_EXPIRE_MARGIN_MS = 90_000;
 const RETRYABLE_CODES = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'FREQUENCY_LIMITED']);
 const NOT_FOUND_CODES = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST']);
 
@@ -87,7 +89,10 @@ export class WxPayV3Gateway implements WxPayGateway {
     if (req.attach !== undefined && req.attach !== '') body.attach = req.attach;
     if (req.tradeType === 'JSAPI') body.payer = { openid: req.openid };
     const path = req.tradeType === 'JSAPI' ? '/v3/pay/transactions/jsapi' : '/v3/pay/transactions/native';
-    const json = parseJson((await this.call('POST', path, JSON.stringify(body))).body, 'order answer') as Record<string, unknown>;
+    // WeChat Pay does not refuse a close time_expire: it extends it to a minute after it places the
+    // trade (JSAPI下单 docs). An attempt that starts this close to expiresAt could be payable after it.
+    const latestStart = req.expiresAt - V3_TIME_EXPIRE_MARGIN_MS;
+    const json = parseJson((await this.call('POST', path, JSON.stringify(body), latestStart)).body, 'order answer') as Record<string, unknown>;
 
     if (req.tradeType === 'JSAPI') {
       if (typeof json?.prepay_id !== 'string' || json.prepay_id === '') throw new ProviderError('WeChat Pay answered the order without a prepay_id.');
@@ -200,8 +205,8 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   /** One signed call with retries; answers 2xx only after verifying WeChat Pay's signature. */
-  private async call(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
-    const answer = await this.send(method, pathWithQuery, body);
+  private async call(method: 'GET' | 'POST', pathWithQuery: string, body?: string, latestStart?: number): Promise<HttpAnswer> {
+    const answer = await this.send(method, pathWithQuery, body, latestStart);
     try {
       await this.keys.verify(answer.headers, answer.body);
     } catch (e) {
@@ -212,11 +217,17 @@ export class WxPayV3Gateway implements WxPayGateway {
     return answer;
   }
 
-  /** The signed request with retries; a 2xx answer is returned unverified (call() verifies it). */
-  private send(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
+  /**
+   * The signed request with retries; a 2xx answer is returned unverified (call() verifies it). No
+   * attempt starts after `latestStart` (epoch ms).
+   */
+  private send(method: 'GET' | 'POST', pathWithQuery: string, body?: string, latestStart?: number): Promise<HttpAnswer> {
     const url = new URL(this.config.apiBase + pathWithQuery);
     const signedPath = url.pathname + url.search;
     return withRetries(async () => {
+      if (latestStart !== undefined && this.now() > latestStart) {
+        throw new ProviderError(`too close to the order's expiry to place its trade (less than ${V3_TIME_EXPIRE_MARGIN_MS / 1000} s left).`, TIME_EXPIRE_TOO_CLOSE);
+      }
       // Fresh nonce and timestamp per attempt; the body stays the same bytes.
       const authorization = authorizationHeader(
         { mchid: this.config.mchid, serialNo: this.config.certSerial, privateKey: this.config.privateKey },
