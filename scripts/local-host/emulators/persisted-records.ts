@@ -9,20 +9,23 @@ export interface PaymentRecord {
 export interface PersistedRecords<R extends PaymentRecord> {
   /** The records saved by the previous run (empty without a store or a saved state). */
   restored: R[];
-  /** Saves every record now; call after each change of state (and after each notification attempt). */
-  save(): void;
+  /**
+   * Saves now; call after each change of state (and after each notification attempt). Naming the
+   * records that changed writes only those; without, every record is compared with what was saved.
+   */
+  save(...changed: R[]): void;
 }
 
 /**
  * An emulator's records kept in an optional StateStore: restored once at creation (a payment id or
- * out_trade_no saved twice is refused, since one of them would be dropped), saved whole after each change.
+ * out_trade_no saved twice is refused, since one of them would be dropped), saved after each change.
  */
 export function persistRecords<R extends PaymentRecord>(
   store: StateStore<R> | undefined,
   read: (saved: unknown) => R,
   all: () => R[],
 ): PersistedRecords<R> {
-  const save = () => store?.save(all());
+  const save = (...changed: R[]) => store?.save(all(), changed.length > 0 ? changed : undefined);
 
   const ids = new Set<string>();
   const outTradeNos = new Set<string>();
