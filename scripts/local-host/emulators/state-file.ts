@@ -6,7 +6,8 @@ import * as path from 'node:path';
  * Where an emulator keeps its payments between runs of the local host. `load` hands every saved record
  * to `read`, which checks it and rebuilds it (throwing on anything it cannot trust); it returns
  * undefined when nothing was saved yet. `save` is given every record; with `changed` it writes only
- * those (the others are as last saved), else it writes the records whose content changed.
+ * those (the others are as last saved), else it writes the records whose content changed and forgets
+ * those no longer given. Records are told apart by their payment id.
  */
 export interface StateStore<R> {
   load(read: (saved: unknown) => R): R[] | undefined;
@@ -72,10 +73,16 @@ function readLegacy<R>(file: string, read: (saved: unknown) => R): R[] | undefin
  * plain JSON data (no Dates, Buffers or keys).
  */
 export function emulatorStateFile<R extends object>(dir: string, name: string): StateStore<R> {
+  const keyOf = (r: R): string => {
+    const id = (r as { payment?: { id?: unknown } }).payment?.id;
+    if (typeof id !== 'string' || id === '') throw new Error(`an emulator record of ${name} has no payment id`);
+    return id;
+  };
   const file = path.join(dir, `${name}.sqlite`);
   const legacyFile = path.join(dir, `${name}.json`);
   let db: Sqlite.Database | undefined;
-  const saved = new Map<R, { rid: number; json: string }>();
+  /** What is on disk, by record key. */
+  const saved = new Map<string, string>();
 
   const open = (): Sqlite.Database => {
     if (db) return db;
@@ -83,40 +90,34 @@ export function emulatorStateFile<R extends object>(dir: string, name: string): 
     db = new Sqlite(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.exec('CREATE TABLE IF NOT EXISTS records (rid INTEGER PRIMARY KEY, data TEXT NOT NULL)');
+    db.exec('CREATE TABLE IF NOT EXISTS records (rid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data TEXT NOT NULL)');
     return db;
   };
 
   const write = (records: Iterable<R>, removeMissing: boolean) => {
     const d = open();
-    const insert = d.prepare<[string]>('INSERT INTO records (data) VALUES (?)');
-    const update = d.prepare<[string, number]>('UPDATE records SET data = ? WHERE rid = ?');
-    const remove = d.prepare<[number]>('DELETE FROM records WHERE rid = ?');
-    const next = new Map<R, { rid: number; json: string }>();
+    const upsert = d.prepare<[string, string]>('INSERT INTO records (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data');
+    const remove = d.prepare<[string]>('DELETE FROM records WHERE key = ?');
+    const written = new Map<string, string | undefined>();
     d.transaction(() => {
-      const seen = new Set<R>();
       for (const r of records) {
-        seen.add(r);
+        const key = keyOf(r);
         const json = JSON.stringify(r);
-        const before = saved.get(r);
-        if (!before) next.set(r, { rid: Number(insert.run(json).lastInsertRowid), json });
-        else if (before.json !== json) {
-          update.run(json, before.rid);
-          next.set(r, { rid: before.rid, json });
-        }
+        if (saved.get(key) !== json) upsert.run(key, json);
+        written.set(key, json);
       }
       if (removeMissing) {
-        for (const [r, s] of saved) {
-          if (seen.has(r)) continue;
-          remove.run(s.rid);
-          next.set(r, { rid: -1, json: '' });
+        for (const key of saved.keys()) {
+          if (written.has(key)) continue;
+          remove.run(key);
+          written.set(key, undefined);
         }
       }
     })();
     // Only once committed: a failed save leaves what is known to be on disk as it was.
-    for (const [r, s] of next) {
-      if (s.rid === -1) saved.delete(r);
-      else saved.set(r, s);
+    for (const [key, json] of written) {
+      if (json === undefined) saved.delete(key);
+      else saved.set(key, json);
     }
   };
 
@@ -129,9 +130,9 @@ export function emulatorStateFile<R extends object>(dir: string, name: string): 
         fs.renameSync(legacyFile, `${legacyFile}.imported`);
         return legacy;
       }
-      let rows: { rid: number; data: string }[];
+      let rows: { key: string; data: string }[];
       try {
-        rows = open().prepare<[], { rid: number; data: string }>('SELECT rid, data FROM records ORDER BY rid').all();
+        rows = open().prepare<[], { key: string; data: string }>('SELECT key, data FROM records ORDER BY rid').all();
       } catch (e) {
         throw new StateFileError(file, messageOf(e));
       }
@@ -141,7 +142,7 @@ export function emulatorStateFile<R extends object>(dir: string, name: string): 
         read,
       );
       saved.clear();
-      records.forEach((r, i) => saved.set(r, { rid: rows[i].rid, json: JSON.stringify(r) }));
+      for (const r of records) saved.set(keyOf(r), JSON.stringify(r));
       return records;
     },
     save(records, changed) {
