@@ -34,6 +34,8 @@ await Promise.all([
       entryPoints: [join(root, 'scripts', 'local-host', 'main.ts')],
       outfile: join(root, '.build', 'local-host.js'),
       target: 'node18',
+      // A native addon: loaded from node_modules at run time.
+      external: ['better-sqlite3'],
     }),
 ]);
 console.log(`built ${functions.length} cloud function(s) [${functions.join(', ')}] and the local host in ${Date.now() - started} ms`);
