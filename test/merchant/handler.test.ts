@@ -21,6 +21,10 @@ describe('the merchant function', () => {
         touched.push(name);
         return db.collection(name);
       },
+      runTransaction: (callback, times) => {
+        touched.push('(transaction)');
+        return db.runTransaction(callback, times);
+      },
     };
     t.ctx = { ...t.ctx, db: spy, repo: new OrderRepository(spy) };
   });

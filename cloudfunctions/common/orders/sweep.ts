@@ -20,6 +20,8 @@ export interface SweepResult {
   refundsChecked: number;
   /** Fulfilment attempts that were due (orders/fulfil.ts). */
   fulfilment?: FulfilmentSweepResult;
+  /** Expired orders kept PENDING because their trade's state could not be verified (retried each run). */
+  unverified: string[];
 }
 
 /**
@@ -31,13 +33,14 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
   const started = ctx.now();
   const orders = ctx.db.collection(ORDERS);
   const { data } = await orders.where({ status: 'PENDING', expiresAt: _.lte(started) }).orderBy('expiresAt', 'asc').limit(limit).get();
-  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [], refundsChecked: 0 };
+  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [], refundsChecked: 0, unverified: [] };
   for (const doc of data as unknown as OrderDoc[]) {
     if (ctx.now() - started > SWEEP_BUDGET_MS) break;
     try {
       const after = await reconcile(ctx, doc, { query: false });
       if (after.status === 'CLOSED') result.closed++;
       else if (after.status === 'PAID') result.paid++;
+      else if (after.needsReconciliation) result.unverified.push(after.outTradeNo);
     } catch (err) {
       // One order the provider or database chokes on must not stop the others (it is retried next run).
       result.failed++;

@@ -3,7 +3,7 @@ import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
 import { fulfilmentOnPaid } from './fulfil';
-import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
+import { PROVIDER_ORDER_ID, type OrderDoc, type PaymentAnomaly } from './model';
 import type { OrderRepository } from './repository';
 
 /**
@@ -21,7 +21,7 @@ export type SettleOutcome =
   /** The report is not a successful payment. */
   | 'NOT_PAID'
   | 'UNKNOWN_ORDER'
-  /** Verified, but for another amount or merchant than the order: refused, nothing changed. */
+  /** Verified, but for another amount or merchant than the order: refused, recorded as a payment anomaly. */
   | 'MISMATCH';
 
 export interface Merchant {
@@ -59,6 +59,7 @@ export async function settlePayment(
       reportMchid: report.mchid,
       reportAppid: report.appid,
     });
+    await recordAnomaly(repo, order, report, via, now);
     return { outcome: 'MISMATCH', order };
   }
   // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
@@ -88,6 +89,22 @@ export async function settlePayment(
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }
   return { outcome: 'DUPLICATE', order: current };
+}
+
+/**
+ * Keeps what arrived on the order (no undefined values: the database refuses them). A report sent
+ * again (redeliveries, repeated queries) is kept once.
+ */
+async function recordAnomaly(repo: OrderRepository, order: OrderDoc, report: TradeReport, via: 'notify' | 'query', now: number): Promise<void> {
+  const entry: PaymentAnomaly = { at: now, via, state: report.state };
+  if (report.amountFen !== undefined) entry.amountFen = report.amountFen;
+  if (report.mchid !== undefined) entry.mchid = report.mchid;
+  if (report.appid !== undefined) entry.appid = report.appid;
+  if (report.transactionId !== undefined) entry.transactionId = report.transactionId;
+  const known = order.paymentAnomalies ?? [];
+  const same = (a: PaymentAnomaly) => a.amountFen === entry.amountFen && a.mchid === entry.mchid && a.appid === entry.appid && a.transactionId === entry.transactionId;
+  if (known.some(same)) return;
+  await repo.setList(order._id, 'paymentAnomalies', [...known, entry]);
 }
 
 /**

@@ -16,6 +16,22 @@ export interface HttpAccessReply extends HttpReply {
   isBase64Encoded: false;
 }
 
+/** Real notifications are 1–3 KB; the cap keeps parsing and database reads away from anything larger. */
+export const MAX_NOTIFY_BODY_BYTES = 64 * 1024;
+
+/** The size of the body once decoded, measured without decoding it. */
+function bodyBytes(event: HttpAccessEvent): number {
+  const body = typeof event.body === 'string' ? event.body : '';
+  if (!event.isBase64Encoded) return Buffer.byteLength(body, 'utf8');
+  return Math.floor((body.replace(/=+$/, '').length * 3) / 4);
+}
+
+/** A 413 for an oversized body (the provider never sends one), else undefined. */
+export function bodyTooLarge(event: HttpAccessEvent): HttpAccessReply | undefined {
+  if (bodyBytes(event) <= MAX_NOTIFY_BODY_BYTES) return undefined;
+  return { statusCode: 413, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `body larger than ${MAX_NOTIFY_BODY_BYTES} bytes`, isBase64Encoded: false };
+}
+
 export function toHttpRequest(event: HttpAccessEvent): HttpRequestLike {
   const headers = lowerCaseHeaders(event.headers ?? {});
   // Signatures are over the exact bytes sent: decode base64 to bytes, never re-serialise a parsed body.
