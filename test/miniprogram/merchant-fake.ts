@@ -134,6 +134,9 @@ export class FakeMerchant implements Transport {
         o.refundRequest = { ...o.refundRequest, status: e.approve ? 'APPROVED' : 'REJECTED', resolvedAt: Date.UTC(2024, 4, 2), ...(e.note ? { note: e.note } : {}) };
         return ok({ order: o, ...(made ? { refund: made } : {}) });
       }
+      default:
+        // Actions the refund pages never send (shipping) are not modelled here.
+        throw new Error(`FakeMerchant does not model ${e.action}`);
     }
   }
 
