@@ -58,6 +58,12 @@ export interface Config {
   orderTtlSeconds: number;
   /** Unpaid orders one user may hold at once (each holds stock until it expires). */
   maxPendingOrders: number;
+  /** The merchant's staff: OPENIDs allowed to call the `merchant` function (MERCHANT_OPENIDS). */
+  merchantOpenids: ReadonlySet<string>;
+  /** Refund a payment that lands on a closed order in full without anyone asking (default true). */
+  autoRefundPaidAfterClose: boolean;
+  /** SHIPPING_INFO_UPLOAD: false (`off`) for categories that need no 发货信息管理; shipping is still recorded. */
+  shippingUpload: boolean;
 }
 
 export class ConfigError extends AppError {
@@ -243,6 +249,22 @@ function payjsFrom(env: Env): PayjsConfig | undefined {
   };
 }
 
+function merchantOpenidsFrom(env: Env): ReadonlySet<string> {
+  const raw = get(env, 'MERCHANT_OPENIDS');
+  const ids = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new ConfigError('MERCHANT_OPENIDS', `must be OPENIDs separated by commas (letters, digits, _ or -), not ${JSON.stringify(id)}.`);
+  }
+  return new Set(ids);
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = get(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, not ${JSON.stringify(raw)}.`);
+  return raw === 'true';
+}
+
 /**
  * Reads and validates the configuration. Relative key paths resolve against `baseDir` (the function's
  * folder in the cloud, where DevTools uploads the key files placed beside index.js).
@@ -257,7 +279,17 @@ export function loadConfig(env: Env = process.env, baseDir: string = process.cwd
   if (!/^\d+$/.test(pendingRaw) || Number(pendingRaw) < 1 || Number(pendingRaw) > 1000) {
     throw new ConfigError('MAX_PENDING_ORDERS', `must be a whole number from 1 to 1000, not ${JSON.stringify(pendingRaw)}.`);
   }
-  const config: Config = { wxpay: wxpayFrom(env, baseDir), payjs: payjsFrom(env), orderTtlSeconds: Number(ttlRaw), maxPendingOrders: Number(pendingRaw) };
+  const upload = get(env, 'SHIPPING_INFO_UPLOAD') ?? 'on';
+  if (upload !== 'on' && upload !== 'off') throw new ConfigError('SHIPPING_INFO_UPLOAD', `must be on or off, not ${JSON.stringify(upload)}.`);
+  const config: Config = {
+    wxpay: wxpayFrom(env, baseDir),
+    payjs: payjsFrom(env),
+    orderTtlSeconds: Number(ttlRaw),
+    maxPendingOrders: Number(pendingRaw),
+    merchantOpenids: merchantOpenidsFrom(env),
+    shippingUpload: upload === 'on',
+    autoRefundPaidAfterClose: flag(env, 'AUTO_REFUND_PAID_AFTER_CLOSE', true),
+  };
   if (!config.wxpay && !config.payjs) {
     throw new ConfigError('WXPAY_MCHID', 'is not set (nor PAYJS_MCHID): configure WeChat Pay or PAYJS (see README, "Configuration").');
   }

@@ -44,6 +44,7 @@ Local host listening on ${s.url}
   https (mutual TLS) ${s.tlsUrl}   (same routes; WeChat Pay v2 uses it for /secapi/ refunds)
   sandbox console   ${s.url}/
   checkout          POST ${s.url}/api/checkout   (header X-WX-OPENID: <openid>)
+  merchant          POST ${s.url}/api/merchant   (staff: MERCHANT_OPENIDS=${process.env.MERCHANT_OPENIDS})
   payNotify         ${s.url}/http/payNotify
   WeChat Pay ${process.env.WXPAY_API_VERSION || 'v3'}     ${process.env.WXPAY_API_BASE}  (${mode(s.usesSandboxKeys.wxpay)})
   PAYJS             ${process.env.PAYJS_API_BASE}  (${mode(s.usesSandboxKeys.payjs)})

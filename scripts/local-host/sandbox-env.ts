@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import forge from 'node-forge';
+import { config as clientConfig } from '../../miniprogram/config';
 
 /**
  * Throwaway merchant material for the sandbox: generated once under SANDBOX_DIR/keys and reused, so
@@ -217,5 +218,7 @@ export function applySandboxDefaults(env: NodeJS.ProcessEnv, keys: SandboxKeys, 
     setDefault('PAYJS_API_BASE', `${baseUrl}/payjs`);
   }
   setDefault('PAYJS_NOTIFY_URL', notifyUrl);
+  // The mini-program's local-mode identity is the sandbox's merchant, so its merchant pages work at once.
+  setDefault('MERCHANT_OPENIDS', clientConfig.localOpenId);
   return { wxpay, payjs };
 }

@@ -6,7 +6,9 @@ import { createOrder } from '../../common/orders/create';
 import { toOrder, type OrderDoc } from '../../common/orders/model';
 import { pay } from '../../common/orders/pay';
 import { cancel, reconcile, rememberClientOrderId } from '../../common/orders/reconcile';
+import { confirmReceipt } from '../../common/orders/receipt';
 import { requestRefund } from '../../common/orders/refund-request';
+import { reconcileRefunds } from '../../common/orders/refunds';
 import { sweepExpiredOrders, type SweepResult } from '../../common/orders/sweep';
 import { parseEvent } from './validate';
 
@@ -31,7 +33,7 @@ async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Pro
     case 'queryOrder': {
       let order = await ownedOrder(ctx, event.orderId, openid);
       if (event.payjsOrderId) order = await rememberClientOrderId(ctx, order, event.payjsOrderId);
-      return { order: toOrder(await reconcile(ctx, order)) };
+      return { order: toOrder(await reconcileRefunds(ctx, await reconcile(ctx, order))) };
     }
     case 'cancelOrder':
       return { order: toOrder(await cancel(ctx, await ownedOrder(ctx, event.orderId, openid))) };
@@ -52,6 +54,8 @@ async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Pro
     }
     case 'requestRefund':
       return { order: toOrder(await requestRefund(ctx, await ownedOrder(ctx, event.orderId, openid), event.reason)) };
+    case 'confirmReceipt':
+      return { order: toOrder(await confirmReceipt(ctx, await ownedOrder(ctx, event.orderId, openid))) };
   }
 }
 
@@ -80,7 +84,7 @@ export async function handleTimer(ctx: OrderContext | AppError): Promise<Result<
   if (ctx instanceof AppError) return { ok: false, error: toApiError(ctx) };
   try {
     const data = await sweepExpiredOrders(ctx);
-    if (data.closed || data.paid || data.failed) console.log('[timer] expired orders', data);
+    if (data.closed || data.paid || data.failed || data.refundsChecked) console.log('[timer] expired orders', data);
     return { ok: true, data };
   } catch (err) {
     console.error('[timer] sweep failed', err);

@@ -51,6 +51,9 @@ export interface Command {
   in(v: unknown[]): unknown;
   nin(v: unknown[]): unknown;
   exists(v: boolean): unknown;
+  /** Every / any of the conditions (where objects, or field conditions at field level). */
+  and(conds: unknown[]): unknown;
+  or(conds: unknown[]): unknown;
   inc(n: number): unknown;
   /** Replaces a field's value as a whole (a plain object in an update is merged into the stored one). */
   set(v: unknown): unknown;

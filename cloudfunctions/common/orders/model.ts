@@ -1,4 +1,4 @@
-import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
+import type { CloseReason, Fulfilment, FulfilmentType, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
 import type { PaymentAttempt } from '../payment/provider';
 import { truncateUtf8 } from '../text';
 
@@ -7,6 +7,19 @@ export type { PaymentAttempt, ProviderName } from '../payment/provider';
 /** How an order is stored in the `orders` collection. `toOrder` decides what its owner gets to see. */
 
 export const ORDERS = 'orders';
+
+/** A refund as stored on its order: the contract's Refund plus what only the server needs. */
+export interface RefundDoc extends Refund {
+  /** The merchant's idempotency key (automatic and approved-request refunds use fixed ones). */
+  requestId?: string;
+  /** The provider answered the application; until then every retry sends it again, unchanged. */
+  accepted?: boolean;
+  /** The provider's own refund id. */
+  providerRefundId?: string;
+  /** Someone is sending the application until then (a lease: one sender at a time). */
+  applyingUntil?: number;
+  updatedAt: number;
+}
 
 export interface OrderDoc {
   _id: string;
@@ -39,10 +52,44 @@ export interface OrderDoc {
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
-  refunds?: Refund[];
+  refunds?: RefundDoc[];
   /** The sum of the SUCCESS refunds. */
   refundedFen?: number;
+  /** Bumped by every change of `refunds`: each one is a compare-and-set on it (see refunds-store.ts). */
+  refundsRev?: number;
+  /** Active queries of open refunds are allowed from this time on (shared by all callers). */
+  refundQueryAt?: number;
+  refundQueryCount?: number;
   refundRequest?: RefundRequest;
+  /** Each line's fulfilment type, from the catalog when the order was placed. */
+  fulfilmentOf?: Record<string, FulfilmentType>;
+  /** Set with PAID. */
+  fulfilment?: Fulfilment;
+  /** The outbox of the fulfilment hooks, set with PAID (orders/fulfil.ts). */
+  fulfilmentTask?: FulfilmentTask;
+  /** Shipping uploads recorded, and the claim of the one in progress (orders/ship.ts). */
+  shipState?: { count: number; lockedUntil: number };
+}
+
+/** pending → done | failed. Claimed attempt by attempt with a conditional update on `attempts`. */
+export interface FulfilmentTask {
+  state: 'pending' | 'done' | 'failed';
+  types: FulfilmentType[];
+  /** Types whose hook has completed: a later attempt runs only the others. */
+  done: FulfilmentType[];
+  attempts: number;
+  /** The next attempt may start from then (also the lease of an attempt in progress). */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
+/** What anyone outside the server sees of a refund. */
+export function toRefund(r: RefundDoc): Refund {
+  const out: Refund = { refundId: r.refundId, outRefundNo: r.outRefundNo, amountFen: r.amountFen, status: r.status, requestedBy: r.requestedBy, createdAt: r.createdAt };
+  if (r.reason !== undefined) out.reason = r.reason;
+  if (r.succeededAt !== undefined) out.succeededAt = r.succeededAt;
+  if (r.failure !== undefined) out.failure = r.failure;
+  return out;
 }
 
 export function toOrder(d: OrderDoc): Order {
@@ -60,10 +107,11 @@ export function toOrder(d: OrderDoc): Order {
   if (d.closedAt !== undefined) o.closedAt = d.closedAt;
   if (d.closeReason) o.closeReason = d.closeReason;
   if (d.refunds) {
-    o.refunds = d.refunds;
+    o.refunds = d.refunds.map(toRefund);
     o.refundedFen = d.refundedFen ?? 0;
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;
+  if (d.fulfilment) o.fulfilment = d.fulfilment;
   return o;
 }
 

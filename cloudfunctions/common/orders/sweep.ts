@@ -1,6 +1,9 @@
 import type { OrderContext } from './context';
+import { retryDueFulfilment, type FulfilmentSweepResult } from './fulfil';
 import { ORDERS, type OrderDoc } from './model';
 import { reconcile } from './reconcile';
+import { reconcileRefunds, refundPaidAfterClose } from './refunds';
+import { OPEN_REFUND_STATUSES } from './refunds-store';
 
 /** Orders looked at per sweep. */
 export const SWEEP_BATCH = 50;
@@ -13,6 +16,10 @@ export interface SweepResult {
   failed: number;
   /** Orders whose stock release was interrupted (see closePendingOrder): release by hand. */
   stockPending: string[];
+  /** Orders whose open refunds were asked about (or whose payment after close was refunded). */
+  refundsChecked: number;
+  /** Fulfilment attempts that were due (orders/fulfil.ts). */
+  fulfilment?: FulfilmentSweepResult;
 }
 
 /**
@@ -24,7 +31,7 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
   const started = ctx.now();
   const orders = ctx.db.collection(ORDERS);
   const { data } = await orders.where({ status: 'PENDING', expiresAt: _.lte(started) }).orderBy('expiresAt', 'asc').limit(limit).get();
-  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [] };
+  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [], refundsChecked: 0 };
   for (const doc of data as unknown as OrderDoc[]) {
     if (ctx.now() - started > SWEEP_BUDGET_MS) break;
     try {
@@ -37,9 +44,34 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
       console.error('[sweep] could not close', doc.outTradeNo, err);
     }
   }
+  await sweepRefunds(ctx, started, limit, result);
   // Releases interrupted a while ago (a crash between closing and giving stock back).
   const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
   result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
   if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);
+  result.fulfilment = await retryDueFulfilment(ctx);
   return result;
+}
+
+/**
+ * Open refunds whose query is due (so a lost notification never leaves one PROCESSING), and payments
+ * after close whose automatic refund was never recorded (the function died before it).
+ */
+async function sweepRefunds(ctx: OrderContext, started: number, limit: number, result: SweepResult): Promise<void> {
+  const _ = ctx.db.command;
+  const orders = ctx.db.collection(ORDERS);
+  const due = await orders.where({ 'refunds.status': _.in([...OPEN_REFUND_STATUSES]), refundQueryAt: _.lte(started) }).orderBy('refundQueryAt', 'asc').limit(limit).get();
+  const unrefunded = ctx.config.autoRefundPaidAfterClose
+    ? (await orders.where({ status: 'CLOSED', 'paidAfterClose.at': _.exists(true), refunds: _.exists(false) }).limit(limit).get()).data
+    : [];
+  for (const doc of [...due.data, ...unrefunded] as unknown as OrderDoc[]) {
+    if (ctx.now() - started > SWEEP_BUDGET_MS) break;
+    try {
+      await (doc.refunds ? reconcileRefunds(ctx, doc) : refundPaidAfterClose(ctx, doc));
+      result.refundsChecked++;
+    } catch (err) {
+      result.failed++;
+      console.error('[sweep] could not check refunds of', doc.outTradeNo, err);
+    }
+  }
 }

@@ -2,6 +2,7 @@ import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
+import { fulfilmentOnPaid } from './fulfil';
 import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
@@ -15,7 +16,7 @@ export type SettleOutcome =
   | 'PAID'
   /** Already PAID (a repeated notification or query): nothing to do. */
   | 'DUPLICATE'
-  /** The provider took money for an order we had closed: flagged for a manual refund. */
+  /** The provider took money for an order we had closed: flagged, and refunded automatically unless turned off. */
   | 'PAID_AFTER_CLOSE'
   /** The report is not a successful payment. */
   | 'NOT_PAID'
@@ -38,6 +39,10 @@ export async function settlePayment(
   report: TradeReport,
   via: 'notify' | 'query',
   now: number,
+  /** Called once this call has flagged a payment on a closed order (the automatic refund). */
+  onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
+  /** Called once this call has made the order PAID (the fulfilment outbox); must not throw. */
+  onPaid?: (order: OrderDoc) => Promise<void>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -56,12 +61,15 @@ export async function settlePayment(
     });
     return { outcome: 'MISMATCH', order };
   }
-  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via };
+  // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
+  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via, ...fulfilmentOnPaid(order, now) };
   if (report.transactionId) paid.transactionId = report.transactionId;
   // The provider's own id from a verified report: refunds at PAYJS go by it.
   if (report.providerOrderId) paid[PROVIDER_ORDER_ID] = report.providerOrderId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
-    return { outcome: 'PAID', order: { ...order, ...paid } };
+    const won = { ...order, ...paid } as OrderDoc;
+    await onPaid?.(won);
+    return { outcome: 'PAID', order: won };
   }
   const current = (await repo.get(order._id)) ?? order;
   if (current.status === 'CLOSED') {
@@ -70,8 +78,12 @@ export async function settlePayment(
       const flag: NonNullable<OrderDoc['paidAfterClose']> = { at: now };
       if (report.transactionId) flag.transactionId = report.transactionId;
       if (report.amountFen !== undefined) flag.amountFen = report.amountFen;
-      await repo.updateIf(order._id, 'CLOSED', { paidAfterClose: flag });
+      const patch: Partial<OrderDoc> = { paidAfterClose: flag };
+      // Refunding it may need the provider's own id of the trade (PAYJS refunds by it).
+      if (report.providerOrderId && !current[PROVIDER_ORDER_ID]) patch[PROVIDER_ORDER_ID] = report.providerOrderId;
+      await repo.updateIf(order._id, 'CLOSED', patch);
       console.error('[settle] payment received for a closed order: refund it', { outTradeNo: order.outTradeNo, transactionId: report.transactionId });
+      await onPaidAfterClose?.({ ...current, ...patch });
     }
     return { outcome: 'PAID_AFTER_CLOSE', order: current };
   }

@@ -1,6 +1,7 @@
 import { AppError } from '../../common/errors';
 import type { OrderContext } from '../../common/orders/context';
 import { applyNotification } from '../../common/orders/reconcile';
+import { applyRefundReport, type RefundOutcome } from '../../common/orders/refunds';
 import type { SettleOutcome } from '../../common/orders/transitions';
 import { NotificationRejected, type HttpReply, type HttpRequestLike } from '../../common/payment/gateway';
 import type { PaymentProvider } from '../../common/payment/provider';
@@ -24,6 +25,21 @@ function answer(outcome: SettleOutcome, provider: PaymentProvider): HttpReply {
   }
 }
 
+/** Refund reports: a repeat is acknowledged (it changed nothing); what we cannot apply is sent again. */
+function answerRefund(outcome: RefundOutcome, provider: PaymentProvider): HttpReply {
+  switch (outcome) {
+    case 'APPLIED':
+    case 'UNCHANGED':
+      return provider.ackNotification();
+    case 'UNKNOWN_REFUND':
+      return provider.rejectNotification(404, 'unknown out_refund_no');
+    case 'MISMATCH':
+      return provider.rejectNotification(400, 'order or amount does not match the refund');
+    case 'CONFLICT':
+      return provider.rejectNotification(409, 'the refund already has another final status');
+  }
+}
+
 /** One notify URL serves every provider: the registry finds the configured one whose notifications look like this. */
 async function dispatch(ctx: OrderContext, req: HttpRequestLike): Promise<HttpReply> {
   if (req.method !== 'POST') return plain(405, 'POST only');
@@ -41,10 +57,9 @@ async function dispatch(ctx: OrderContext, req: HttpRequestLike): Promise<HttpRe
     throw err;
   }
   if (note.kind === 'refund') {
-    // Verified, but refunds are applied by the refund life cycle, which this deployment does not have
-    // yet: not received, so the provider sends it again.
-    console.warn(`[payNotify] ${provider.name} refund ${note.report.outRefundNo}: not applied`);
-    return provider.rejectNotification(503, 'refund notifications are not applied yet');
+    const { outcome } = await applyRefundReport(ctx, note.report, 'notify');
+    console.log(`[payNotify] ${provider.name} refund ${note.report.outRefundNo}: ${outcome}`);
+    return answerRefund(outcome, provider);
   }
   const { outcome } = await applyNotification(ctx, provider, note.report);
   console.log(`[payNotify] ${provider.name} ${note.report.outTradeNo}: ${outcome}`);
