@@ -246,18 +246,19 @@ export async function applyRefundReport(
       console.error(`[refund] ${via} report refused: ${mismatch}`, { outRefundNo: r.outRefundNo });
       return { write: false, value: 'MISMATCH' as RefundOutcome };
     }
-    // Any verified statement about the refund proves the provider has it.
-    const known = { accepted: true, ...(report.providerRefundId ? { providerRefundId: report.providerRefundId } : {}) };
+    // Any verified statement about the refund proves the provider has it: no more sending, no lease.
+    const { applyingUntil: _lease, ...held } = r;
+    const known: RefundDoc = { ...held, accepted: true, ...(report.providerRefundId ? { providerRefundId: report.providerRefundId } : {}), updatedAt: now };
     const learns = !r.accepted || (report.providerRefundId !== undefined && report.providerRefundId !== r.providerRefundId);
     if (r.status === report.status) {
       if (!learns) return { write: false, value: 'UNCHANGED' as RefundOutcome };
-      return { write: true, refunds: refunds.map((x) => (x === r ? { ...x, ...known, updatedAt: now } : x)), value: 'UNCHANGED' as RefundOutcome };
+      return { write: true, refunds: refunds.map((x) => (x === r ? known : x)), value: 'UNCHANGED' as RefundOutcome };
     }
     if (!isOpenRefund(r)) {
       console.error(`[refund] ${via} report says ${report.status} for a refund already ${r.status}: refused`, { outRefundNo: r.outRefundNo });
       return { write: false, value: 'CONFLICT' as RefundOutcome };
     }
-    const next: RefundDoc = { ...r, ...known, status: report.status, updatedAt: now };
+    const next: RefundDoc = { ...known, status: report.status };
     if (report.status === 'SUCCESS') next.succeededAt = report.succeededAt ?? now;
     return { write: true, refunds: refunds.map((x) => (x === r ? next : x)), value: 'APPLIED' as RefundOutcome };
   });
