@@ -43,6 +43,16 @@ export type ErrorCode =
   | 'REFUND_UNAVAILABLE'
   /** The order already has an open refund request from its payer. */
   | 'REFUND_REQUEST_OPEN'
+  /** WeChat (发货信息管理) refused the shipping upload; nothing changed. Its errcode is in the function's log. */
+  | 'SHIPPING_UPLOAD_FAILED'
+  /** The order cannot be shipped now: not paid, refunded, or already received. */
+  | 'NOT_SHIPPABLE'
+  /** The order was shipped and re-shipped once already; WeChat allows one re-shipping per payment. */
+  | 'RESHIP_LIMIT_REACHED'
+  /** Receipt can be confirmed only for a shipped order. */
+  | 'NOT_SHIPPED'
+  /** WeChat does not (yet) report the payer's confirmation of receipt: confirm in WeChat's receipt page first. */
+  | 'RECEIPT_NOT_CONFIRMED'
   /** The deployment's configuration is missing or invalid; the message names the variable. */
   | 'CONFIG_ERROR'
   /** Anything unexpected; the message is generic, details are in the function's log. */
@@ -95,7 +105,45 @@ export interface Order {
   refundedFen?: Fen;
   /** The payer's request for a refund, if they made one. */
   refundRequest?: RefundRequest;
+  /** Present once the order is paid: delivery, separate from the payment `status`. */
+  fulfilment?: Fulfilment;
 }
+
+/** UNSHIPPED → SHIPPED (shipping recorded, uploaded to WeChat's 发货信息管理) → RECEIVED (the payer confirmed). */
+export type FulfilmentState = 'UNSHIPPED' | 'SHIPPED' | 'RECEIVED';
+
+/** How an order reaches its payer (WeChat's logistics_type 1–4). */
+export type Logistics = 'EXPRESS' | 'LOCAL_DELIVERY' | 'VIRTUAL' | 'PICKUP';
+
+export interface Shipping {
+  logistics: Logistics;
+  /** EXPRESS only: the carrier's tracking number. */
+  trackingNo?: string;
+  /** EXPRESS only: the carrier's code from WeChat's get_delivery_list (e.g. SF, ZTO, YTO). */
+  expressCompany?: string;
+  /** What was sent, as shown to the payer by WeChat (at most 120 characters). */
+  itemDesc: string;
+  /**
+   * UPLOADED: WeChat's 发货信息管理 has it. OFF: not uploaded, SHIPPING_INFO_UPLOAD=off. NOT_WECHAT_PAY:
+   * not uploaded, the payment was not a WeChat Pay payment of this mini-program (PAYJS).
+   */
+  upload: 'UPLOADED' | 'OFF' | 'NOT_WECHAT_PAY';
+  /** This shipping replaced an earlier one (WeChat allows one re-shipping per payment). */
+  reshipped?: boolean;
+}
+
+export interface Fulfilment {
+  state: FulfilmentState;
+  /** The latest shipping. */
+  shipping?: Shipping;
+  shippedAt?: Millis;
+  receivedAt?: Millis;
+  /** Set when the order was refunded in full: nothing more to ship or receive. */
+  endedAt?: Millis;
+}
+
+/** What a product's fulfilment hook does once its order is paid (cloudfunctions/common/fulfilment). */
+export type FulfilmentType = 'goods' | 'virtual' | 'membership';
 
 /**
  * A refund's life: PROCESSING (accepted by the provider, not final) → SUCCESS | CLOSED, or ABNORMAL
@@ -207,6 +255,15 @@ export interface RequestRefundEvent {
   reason: string;
 }
 
+/**
+ * The payer says they received a shipped order (after WeChat's 确认收货 page). A claim only: the order
+ * becomes RECEIVED once WeChat confirms it (getOrder order_state ≥ 3), exactly once.
+ */
+export interface ConfirmReceiptEvent {
+  action: 'confirmReceipt';
+  orderId: string;
+}
+
 export type CheckoutEvent =
   | ListProductsEvent
   | CreateOrderEvent
@@ -214,7 +271,8 @@ export type CheckoutEvent =
   | QueryOrderEvent
   | CancelOrderEvent
   | ListOrdersEvent
-  | RequestRefundEvent;
+  | RequestRefundEvent
+  | ConfirmReceiptEvent;
 
 export type CheckoutAction = CheckoutEvent['action'];
 
@@ -232,10 +290,21 @@ export interface CheckoutData {
   cancelOrder: { order: Order };
   listOrders: { orders: Order[] };
   requestRefund: { order: Order };
+  confirmReceipt: { order: Order };
 }
 
 export type EventOf<A extends CheckoutAction> = Extract<CheckoutEvent, { action: A }>;
 export type CheckoutResult<A extends CheckoutAction> = Result<CheckoutData[A]>;
+
+/** The appId WeChat's 确认收货 component returns from (App.onShow referrerInfo.appId). */
+export type ReceiptComponentAppId = 'wx1183b055aeec94d1';
+
+/** What the 确认收货 component hands back in `referrerInfo.extraData` (a hint: the server asks WeChat). */
+export interface ReceiptReturnHint {
+  status?: 'success' | 'fail' | 'cancel';
+  errormsg?: string;
+  req_extradata?: Record<string, unknown>;
+}
 
 /** The PAYJS mini-program's appId (fixed by PAYJS). */
 export type PayjsAppId = PayjsJump['appId'];

@@ -3,7 +3,7 @@
  * merchant's staff (callers whose OPENID is listed in MERCHANT_OPENIDS; anyone else gets FORBIDDEN).
  * Same Result shape and error codes as `checkout`. Money is always an integer number of fen.
  */
-import type { Fen, Millis, Order, OrderStatus, Refund, Result } from './checkout';
+import type { Fen, FulfilmentType, Logistics, Millis, Order, OrderStatus, Refund, Result } from './checkout';
 
 /** What staff see of an order: what its payer sees, plus who paid and what needs a person. */
 export interface MerchantOrder extends Order {
@@ -13,6 +13,19 @@ export interface MerchantOrder extends Order {
   transactionId?: string;
   /** A payment arrived after the order was closed (refunded automatically unless AUTO_REFUND_PAID_AFTER_CLOSE=false). */
   paidAfterClose?: { at: Millis; transactionId?: string; amountFen?: Fen };
+  /** The fulfilment hooks' run (the outbox), once paid. FAILED needs a person: see lastError and the log. */
+  fulfilmentTask?: FulfilmentTaskView;
+}
+
+export interface FulfilmentTaskView {
+  state: 'PENDING' | 'DONE' | 'FAILED';
+  /** The product types whose hooks run for this order, and those that have finished. */
+  types: FulfilmentType[];
+  done: FulfilmentType[];
+  attempts: number;
+  lastError?: string;
+  /** PENDING: when the next attempt is due. */
+  nextAttemptAt?: Millis;
 }
 
 /** Filters on refunds: REQUESTED = an open refund request from the payer; PROCESSING / ABNORMAL = a refund in that state. */
@@ -58,13 +71,30 @@ export interface ResolveRefundRequestEvent {
   note?: string;
 }
 
+/**
+ * Records the shipping and uploads it to WeChat's 发货信息管理. Retrying the same shipping after a
+ * timeout uploads nothing twice; a different one is the one re-shipping WeChat allows.
+ */
+export interface ShipEvent {
+  action: 'ship';
+  orderId: string;
+  logistics: Logistics;
+  /** EXPRESS: required, 1–128 characters. */
+  trackingNo?: string;
+  /** EXPRESS: required, the carrier code from WeChat's get_delivery_list (e.g. SF, ZTO). */
+  expressCompany?: string;
+  /** At most 120 characters; defaults to the order's items ("name*quantity"). */
+  itemDesc?: string;
+}
+
 export type MerchantEvent =
   | WhoamiEvent
   | MerchantListOrdersEvent
   | GetOrderEvent
   | RefundEvent
   | QueryRefundEvent
-  | ResolveRefundRequestEvent;
+  | ResolveRefundRequestEvent
+  | ShipEvent;
 
 export type MerchantAction = MerchantEvent['action'];
 
@@ -76,6 +106,7 @@ export interface MerchantData {
   queryRefund: { order: MerchantOrder; refund: Refund };
   /** `refund` when the request was approved. */
   resolveRefundRequest: { order: MerchantOrder; refund?: Refund };
+  ship: { order: MerchantOrder };
 }
 
 export type MerchantEventOf<A extends MerchantAction> = Extract<MerchantEvent, { action: A }>;

@@ -1,5 +1,6 @@
-import type { Product } from '../../typings/checkout';
+import type { FulfilmentType, Product } from '../../typings/checkout';
 import type { Database, Doc } from './db/types';
+import { isFulfilmentType } from './fulfilment/registry';
 
 /** Where prices come from: the `products` collection, never the client. */
 
@@ -13,6 +14,8 @@ export interface ProductDoc extends Doc {
   image?: string;
   /** Products with `active: false` are hidden and cannot be ordered. */
   active?: boolean;
+  /** What happens once it is paid (cloudfunctions/common/fulfilment); `goods` when absent. */
+  fulfilment?: FulfilmentType;
 }
 
 export function toProduct(d: ProductDoc): Product {
@@ -27,7 +30,9 @@ function isSellable(d: Doc): d is ProductDoc {
     d.active !== false &&
     typeof d.name === 'string' &&
     Number.isSafeInteger(d.priceFen) && (d.priceFen as number) > 0 &&
-    Number.isSafeInteger(d.stock) && (d.stock as number) >= 0
+    Number.isSafeInteger(d.stock) && (d.stock as number) >= 0 &&
+    // A misspelt type must not sell something no hook would deliver.
+    (d.fulfilment === undefined || isFulfilmentType(d.fulfilment))
   );
 }
 

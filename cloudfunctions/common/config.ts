@@ -62,6 +62,8 @@ export interface Config {
   merchantOpenids: ReadonlySet<string>;
   /** Refund a payment that lands on a closed order in full without anyone asking (default true). */
   autoRefundPaidAfterClose: boolean;
+  /** SHIPPING_INFO_UPLOAD: false (`off`) for categories that need no 发货信息管理; shipping is still recorded. */
+  shippingUpload: boolean;
 }
 
 export class ConfigError extends AppError {
@@ -277,12 +279,15 @@ export function loadConfig(env: Env = process.env, baseDir: string = process.cwd
   if (!/^\d+$/.test(pendingRaw) || Number(pendingRaw) < 1 || Number(pendingRaw) > 1000) {
     throw new ConfigError('MAX_PENDING_ORDERS', `must be a whole number from 1 to 1000, not ${JSON.stringify(pendingRaw)}.`);
   }
+  const upload = get(env, 'SHIPPING_INFO_UPLOAD') ?? 'on';
+  if (upload !== 'on' && upload !== 'off') throw new ConfigError('SHIPPING_INFO_UPLOAD', `must be on or off, not ${JSON.stringify(upload)}.`);
   const config: Config = {
     wxpay: wxpayFrom(env, baseDir),
     payjs: payjsFrom(env),
     orderTtlSeconds: Number(ttlRaw),
     maxPendingOrders: Number(pendingRaw),
     merchantOpenids: merchantOpenidsFrom(env),
+    shippingUpload: upload === 'on',
     autoRefundPaidAfterClose: flag(env, 'AUTO_REFUND_PAID_AFTER_CLOSE', true),
   };
   if (!config.wxpay && !config.payjs) {

@@ -41,3 +41,10 @@ export function parseRfc3339(s: string): number | undefined {
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** 发货信息管理 `upload_time`: RFC 3339 with milliseconds and +08:00, e.g. `2022-12-15T13:29:35.120+08:00`. */
+export function toRfc3339BeijingMs(ms: number): string {
+  const [y, mo, d, h, mi, s] = beijingParts(ms);
+  const frac = String(((ms % 1000) + 1000) % 1000).padStart(3, '0');
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}.${frac}+08:00`;
+}

@@ -1,4 +1,4 @@
-/** Typed client for the `checkout` cloud function over a replaceable transport. */
+/** Typed client for the cloud functions (`checkout` here, `merchant` in merchant-api.ts) over a replaceable transport. */
 import type { CheckoutAction, CheckoutData, ErrorCode, EventOf } from '../../typings/checkout';
 
 /** Carries one call to the function and answers its raw Result; rejects only when the call itself fails. */
@@ -34,21 +34,26 @@ function isResult(value: unknown): value is { ok: boolean; data?: unknown; error
   return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
 
-export async function call<A extends CheckoutAction>(event: EventOf<A>): Promise<CheckoutData[A]> {
+export function call<A extends CheckoutAction>(event: EventOf<A>): Promise<CheckoutData[A]> {
+  return invoke(FUNCTION_NAME, event) as Promise<CheckoutData[A]>;
+}
+
+/** One call to the function `name`: its data, or an ApiError with the server's code (or NETWORK). */
+export async function invoke(name: string, event: { action: string }): Promise<unknown> {
   if (!transport) throw new Error('no transport: call setTransport() first (app.ts does it on launch)');
   let raw: unknown;
   try {
-    raw = await transport.call(FUNCTION_NAME, event);
+    raw = await transport.call(name, event);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError('NETWORK', `网络异常，请稍后重试（${describe(err)}）`);
   }
   if (!isResult(raw)) throw new ApiError('NETWORK', '服务返回了无法识别的结果');
-  if (raw.ok) return raw.data as CheckoutData[A];
+  if (raw.ok) return raw.data;
   const code = typeof raw.error?.code === 'string' ? (raw.error.code as ErrorCode) : 'INTERNAL';
   const message = typeof raw.error?.message === 'string' ? raw.error.message : '服务异常';
   // The server's message is for developers (it names fields and variables); pages show userText().
-  console.warn(`[checkout] ${event.action} → ${code}: ${message}`);
+  console.warn(`[${name}] ${event.action} → ${code}: ${message}`);
   throw new ApiError(code, message);
 }
 
@@ -75,6 +80,11 @@ const USER_TEXT: Record<ErrorCode, string> = {
   REFUND_EXCEEDS_PAID: '退款金额超过可退金额',
   REFUND_UNAVAILABLE: '该订单暂不支持在线退款，请联系商家',
   REFUND_REQUEST_OPEN: '已有退款申请在处理中',
+  SHIPPING_UPLOAD_FAILED: '微信未接受发货信息，请检查后重试',
+  NOT_SHIPPABLE: '该订单无法发货或收货（未支付、已退款或已收货）',
+  RESHIP_LIMIT_REACHED: '该订单已重新发货过一次，无法再修改',
+  NOT_SHIPPED: '订单尚未发货',
+  RECEIPT_NOT_CONFIRMED: '微信尚未记录确认收货，请在确认收货页面完成确认',
   CONFIG_ERROR: '商户支付配置有误，请联系商家',
   INTERNAL: '服务异常，请稍后重试',
 };

@@ -281,6 +281,11 @@ export class CheckoutStore {
     }
   }
 
+  /** A newer copy of the order on screen from another call (the payer's refund request answers one). */
+  showOrder(order: Order): void {
+    if (this.order?.orderId === order.orderId) this.set({ order });
+  }
+
   reset(): void {
     this.stopPolling();
     this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false, payjsHint: null });

@@ -3,6 +3,7 @@ import { toString as qrToString } from 'qrcode';
 import type { Fault, Faults } from './emulators/faults';
 import { REFUND_OUTCOMES } from './emulators/refunds';
 import { EmulatorRefusal, type EmulatedPayment, type Emulator, type PayerOutcome, type ProviderName, type RefundOutcome, type WxPayEmulator } from './emulators/types';
+import type { ShippingEmulator } from './emulators/shipping';
 import { HttpFailure, parseJson, send, sendJson } from './http-util';
 
 /**
@@ -15,6 +16,7 @@ export interface SandboxEmulators {
   wxpay: WxPayEmulator[];
   payjs: Emulator & { jump(extraData: Record<string, unknown>): EmulatedPayment };
   faults: Partial<Record<ProviderName, Faults>>;
+  shipping: ShippingEmulator;
 }
 
 const OUTCOMES: readonly PayerOutcome[] = ['pay', 'cancel', 'fail'];
@@ -68,7 +70,7 @@ export class SandboxApi {
     if (method === 'GET' && a === 'state') {
       const payments = this.all().flatMap((e) => e.list()).sort((x, y) => y.createdAt - x.createdAt);
       const refunds = this.all().flatMap((e) => e.listRefunds()).sort((x, y) => y.createdAt - x.createdAt);
-      return { orders: await this.listOrders(), payments, refunds, now: Date.now() };
+      return { orders: await this.listOrders(), payments, refunds, shipping: this.emulators.shipping.list(), now: Date.now() };
     }
     if (method !== 'POST') throw new HttpFailure(405, 'use POST');
     if (a === 'payments' && b && c) {
@@ -100,6 +102,13 @@ export class SandboxApi {
     if (a === 'payjs' && b === 'jump') {
       if (typeof body.extraData !== 'object' || body.extraData === null) throw new HttpFailure(400, 'extraData must be an object');
       return { payment: this.emulators.payjs.jump(body.extraData as Record<string, unknown>) };
+    }
+    if (a === 'shipping' && b === 'receipt') {
+      // The payer in WeChat's 确认收货 component: what wx.openBusinessView({ businessType: 'weappOrderConfirm' }) shows.
+      if (typeof body.extraData !== 'object' || body.extraData === null) throw new HttpFailure(400, 'extraData must be the object given to wx.openBusinessView');
+      if (typeof body.openid !== 'string' || !body.openid) throw new HttpFailure(400, 'openid must name the payer');
+      if (body.outcome !== 'confirm' && body.outcome !== 'cancel') throw new HttpFailure(400, 'outcome must be confirm or cancel');
+      return { result: this.emulators.shipping.receiptComponent(body.extraData as Record<string, unknown>, body.openid, body.outcome) };
     }
     if (a === 'faults') {
       const faults = this.emulators.faults[body.provider as ProviderName];

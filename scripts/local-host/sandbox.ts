@@ -6,12 +6,14 @@ import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from './emulators/wxpay-
 import { createWxPayV3Emulator } from './emulators/wxpay-v3';
 import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS } from './emulators/payjs';
 import { Notifier } from './emulators/notifier';
+import { createShippingEmulator, type ShippingEmulator } from './emulators/shipping';
+import { findPaidPayment } from './emulators/shipping-payments';
 import { emulatorStateFile } from './emulators/state-file';
 import { createLocalHost, createLocalTlsHost, type HostedFunction } from './host';
 import { SandboxApi } from './sandbox-api';
 import { applySandboxDefaults, loadOrCreateSandboxKeys } from './sandbox-env';
 import { staticFiles } from './static-files';
-import { createMemoryDatabase, runWithContext, useDatabase } from './wx-server-sdk';
+import { createMemoryDatabase, runWithContext, useDatabase, useOpenApi } from './wx-server-sdk';
 import type { Database } from '../../cloudfunctions/common/db/types';
 
 /** WeChat Pay's redelivery schedule (ms between attempts: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h). */
@@ -52,6 +54,7 @@ type SandboxEmulatorsExposed = {
   wxpayV3: ReturnType<typeof createWxPayV3Emulator>;
   wxpayV2: ReturnType<typeof createWxPayV2Emulator>;
   payjs: ReturnType<typeof createPayjsEmulator>;
+  shipping: ShippingEmulator;
 };
 
 /** Seeds the catalog on first start from the same JSON-lines file the cloud console imports. */
@@ -99,9 +102,16 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     store: emulatorStateFile(stateDir, 'payjs'),
   });
 
+  // 发货信息管理 answers the functions' cloud.openapi calls, about the payments the emulators above hold.
+  const shipping = createShippingEmulator({
+    findPayment: (key) => findPaidPayment([wxpayV3, wxpayV2], key),
+    store: emulatorStateFile(stateDir, 'shipping'),
+  });
+  useOpenApi(shipping);
+
   const functions: Record<string, HostedFunction> = {};
   const sandbox = new SandboxApi(
-    { wxpay: [wxpayV3, wxpayV2], payjs, faults: { 'wxpay-v3': wxpayV3.faults, 'wxpay-v2': wxpayV2.faults, payjs: payjs.faults } },
+    { wxpay: [wxpayV3, wxpayV2], payjs, shipping, faults: { 'wxpay-v3': wxpayV3.faults, 'wxpay-v2': wxpayV2.faults, payjs: payjs.faults } },
     async () => (await db.collection('orders').orderBy('createdAt', 'desc').limit(100).get()).data,
   );
   const hostOptions = {
@@ -151,7 +161,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     server,
     tlsUrl,
     db,
-    emulators: { wxpayV3, wxpayV2, payjs },
+    emulators: { wxpayV3, wxpayV2, payjs, shipping },
     usesSandboxKeys,
     runTimer,
     close: async () => {

@@ -6,6 +6,7 @@ import { createOrder } from '../../common/orders/create';
 import { toOrder, type OrderDoc } from '../../common/orders/model';
 import { pay } from '../../common/orders/pay';
 import { cancel, reconcile, rememberClientOrderId } from '../../common/orders/reconcile';
+import { confirmReceipt } from '../../common/orders/receipt';
 import { requestRefund } from '../../common/orders/refund-request';
 import { reconcileRefunds } from '../../common/orders/refunds';
 import { sweepExpiredOrders, type SweepResult } from '../../common/orders/sweep';
@@ -53,6 +54,8 @@ async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Pro
     }
     case 'requestRefund':
       return { order: toOrder(await requestRefund(ctx, await ownedOrder(ctx, event.orderId, openid), event.reason)) };
+    case 'confirmReceipt':
+      return { order: toOrder(await confirmReceipt(ctx, await ownedOrder(ctx, event.orderId, openid))) };
   }
 }
 

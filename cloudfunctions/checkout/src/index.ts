@@ -4,7 +4,8 @@ import { handleCheckout, handleTimer, isTimerEvent } from './handler';
 
 cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
 // Key files named by relative paths sit beside index.js in the uploaded folder.
-const ctx = startContext(cloud.database(), process.env, __dirname);
+// cloud.openapi: 发货信息管理 (the permissions are listed in config.json).
+const ctx = startContext(cloud.database(), process.env, __dirname, cloud.openapi);
 
 /**
  * Called by `wx.cloud.callFunction({ name: 'checkout', data })`, and every 5 minutes by the timer

@@ -7,7 +7,7 @@ import { invalidArgument } from '../../common/errors';
  * is never read.
  */
 
-const ACTIONS: readonly CheckoutAction[] = ['listProducts', 'createOrder', 'pay', 'queryOrder', 'cancelOrder', 'listOrders', 'requestRefund'];
+const ACTIONS: readonly CheckoutAction[] = ['listProducts', 'createOrder', 'pay', 'queryOrder', 'cancelOrder', 'listOrders', 'requestRefund', 'confirmReceipt'];
 const METHODS: readonly PayMethod[] = ['wechat', 'native', 'payjs'];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_LINES = 50;
@@ -92,5 +92,7 @@ export function parseEvent(event: unknown): CheckoutEvent {
       return { action: 'cancelOrder', orderId: id(event, 'orderId') };
     case 'requestRefund':
       return { action: 'requestRefund', orderId: id(event, 'orderId'), reason: text(event, 'reason', MAX_REASON) };
+    case 'confirmReceipt':
+      return { action: 'confirmReceipt', orderId: id(event, 'orderId') };
   }
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/types';
 import type { Trade } from '../payment/provider';
 import type { Providers } from '../payment/providers';
+import type { ShippingService } from '../shipping/service';
 import { describeOrder, providerOrderIdOf, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
@@ -12,6 +13,8 @@ export interface OrderContext {
   config: Config;
   /** The configured payment providers (see payment/providers.ts). */
   providers: Providers;
+  /** WeChat's 发货信息管理 (cloud.openapi), where the function has it. */
+  shipping?: ShippingService;
   now(): number;
 }
 

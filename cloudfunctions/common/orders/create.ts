@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { releaseStock, reserveStock } from '../stock';
 import type { OrderContext } from './context';
 import { newOrderId, newOutTradeNo } from './ids';
+import { fulfilmentTypesOf } from './fulfil';
 import { ORDERS, type OrderDoc } from './model';
 
 /** The largest order total accepted (¥1,000,000): far below where integer fen could lose precision. */
@@ -57,6 +58,7 @@ export async function createOrder(ctx: OrderContext, openid: string, lines: Cart
     expiresAt: now + ctx.config.orderTtlSeconds * 1000,
     queryCount: 0,
     stockReleased: false,
+    fulfilmentOf: fulfilmentTypesOf(items, products),
   };
   if (requestId !== undefined) doc.requestId = requestId;
   let inserted: boolean;

@@ -1,4 +1,4 @@
-import type { CloseReason, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
+import type { CloseReason, Fulfilment, FulfilmentType, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
 import type { PaymentAttempt } from '../payment/provider';
 import { truncateUtf8 } from '../text';
 
@@ -61,6 +61,26 @@ export interface OrderDoc {
   refundQueryAt?: number;
   refundQueryCount?: number;
   refundRequest?: RefundRequest;
+  /** Each line's fulfilment type, from the catalog when the order was placed. */
+  fulfilmentOf?: Record<string, FulfilmentType>;
+  /** Set with PAID. */
+  fulfilment?: Fulfilment;
+  /** The outbox of the fulfilment hooks, set with PAID (orders/fulfil.ts). */
+  fulfilmentTask?: FulfilmentTask;
+  /** Shipping uploads recorded, and the claim of the one in progress (orders/ship.ts). */
+  shipState?: { count: number; lockedUntil: number };
+}
+
+/** pending → done | failed. Claimed attempt by attempt with a conditional update on `attempts`. */
+export interface FulfilmentTask {
+  state: 'pending' | 'done' | 'failed';
+  types: FulfilmentType[];
+  /** Types whose hook has completed: a later attempt runs only the others. */
+  done: FulfilmentType[];
+  attempts: number;
+  /** The next attempt may start from then (also the lease of an attempt in progress). */
+  nextAttemptAt: number;
+  lastError?: string;
 }
 
 /** What anyone outside the server sees of a refund. */
@@ -91,6 +111,7 @@ export function toOrder(d: OrderDoc): Order {
     o.refundedFen = d.refundedFen ?? 0;
   }
   if (d.refundRequest) o.refundRequest = d.refundRequest;
+  if (d.fulfilment) o.fulfilment = d.fulfilment;
   return o;
 }
 

@@ -2,6 +2,7 @@ import { AppError, ProviderError } from '../errors';
 import type { TradeReport } from '../payment/gateway';
 import type { PaymentProvider } from '../payment/provider';
 import { tradeOf, type OrderContext } from './context';
+import { startFulfilment } from './fulfil';
 import { PROVIDER_ORDER_ID, providerOrderIdOf, type OrderDoc } from './model';
 import { refundPaidAfterClose } from './refunds';
 import { closePendingOrder, settlePayment, type SettleOutcome } from './transitions';
@@ -13,7 +14,7 @@ import { closePendingOrder, settlePayment, type SettleOutcome } from './transiti
 
 /** Applies a verified payment notification from `provider` to the order it names. */
 export async function applyNotification(ctx: OrderContext, provider: PaymentProvider, report: TradeReport): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
-  return settlePayment(ctx.repo, provider.merchant, report, 'notify', ctx.now(), (o) => refundPaidAfterClose(ctx, o));
+  return settlePayment(ctx.repo, provider.merchant, report, 'notify', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o));
 }
 
 /** Asks the provider about the order's trade; undefined when there is nothing to ask (yet). */
@@ -49,7 +50,7 @@ async function closeAtProvider(ctx: OrderContext, order: OrderDoc, checked: Trad
 async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
   const provider = ctx.providers.forOrder(order);
   // A report comes only from the order's provider, so it is there.
-  const { outcome } = await settlePayment(ctx.repo, provider!.merchant, report, 'query', ctx.now(), (o) => refundPaidAfterClose(ctx, o));
+  const { outcome } = await settlePayment(ctx.repo, provider!.merchant, report, 'query', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o));
   if (outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
   return (await ctx.repo.get(order._id)) ?? order;
 }

@@ -64,6 +64,8 @@ export async function changeRefunds<T>(ctx: OrderContext, order: OrderDoc, decid
       refundedFen: empty ? _.remove() : refundedFen,
       refundsRev: rev + 1,
       ...(status !== current.status ? { status } : {}),
+      // Refunded in full: nothing more to ship or receive.
+      ...(status === 'REFUNDED' && status !== current.status && current.fulfilment ? { 'fulfilment.endedAt': ctx.now() } : {}),
     } as unknown as Partial<OrderDoc>;
     const expected = { ...decision.expect, refundsRev: rev === 0 ? _.exists(false) : rev };
     if (await ctx.repo.updateIf(current._id, current.status, patch, expected)) {

@@ -3,6 +3,7 @@ import type { MerchantOrder, RefundFilter } from '../../../typings/merchant';
 import type { Where } from '../db/types';
 import { invalidArgument } from '../errors';
 import type { OrderContext } from './context';
+import { fulfilmentTaskView } from './fulfil';
 import { ORDERS, toOrder, type OrderDoc } from './model';
 
 /** What the merchant's staff see of orders: every user's, newest first, with what needs a person. */
@@ -11,6 +12,7 @@ export function toMerchantOrder(d: OrderDoc): MerchantOrder {
   const o: MerchantOrder = { ...toOrder(d), openid: d._openid };
   if (d.transactionId) o.transactionId = d.transactionId;
   if (d.paidAfterClose) o.paidAfterClose = d.paidAfterClose;
+  if (d.fulfilmentTask) o.fulfilmentTask = fulfilmentTaskView(d.fulfilmentTask);
   return o;
 }
 

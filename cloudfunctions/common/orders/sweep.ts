@@ -1,4 +1,5 @@
 import type { OrderContext } from './context';
+import { retryDueFulfilment, type FulfilmentSweepResult } from './fulfil';
 import { ORDERS, type OrderDoc } from './model';
 import { reconcile } from './reconcile';
 import { reconcileRefunds, refundPaidAfterClose } from './refunds';
@@ -17,6 +18,8 @@ export interface SweepResult {
   stockPending: string[];
   /** Orders whose open refunds were asked about (or whose payment after close was refunded). */
   refundsChecked: number;
+  /** Fulfilment attempts that were due (orders/fulfil.ts). */
+  fulfilment?: FulfilmentSweepResult;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
   const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
   result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
   if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);
+  result.fulfilment = await retryDueFulfilment(ctx);
   return result;
 }
 

@@ -2,6 +2,7 @@ import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
 import { releaseStock } from '../stock';
+import { fulfilmentOnPaid } from './fulfil';
 import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
 import type { OrderRepository } from './repository';
 
@@ -40,6 +41,8 @@ export async function settlePayment(
   now: number,
   /** Called once this call has flagged a payment on a closed order (the automatic refund). */
   onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
+  /** Called once this call has made the order PAID (the fulfilment outbox); must not throw. */
+  onPaid?: (order: OrderDoc) => Promise<void>,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
   const order = await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
@@ -58,12 +61,15 @@ export async function settlePayment(
     });
     return { outcome: 'MISMATCH', order };
   }
-  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via };
+  // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
+  const paid: Partial<OrderDoc> = { status: 'PAID', paidAt: report.paidAt ?? now, paidVia: via, ...fulfilmentOnPaid(order, now) };
   if (report.transactionId) paid.transactionId = report.transactionId;
   // The provider's own id from a verified report: refunds at PAYJS go by it.
   if (report.providerOrderId) paid[PROVIDER_ORDER_ID] = report.providerOrderId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
-    return { outcome: 'PAID', order: { ...order, ...paid } };
+    const won = { ...order, ...paid } as OrderDoc;
+    await onPaid?.(won);
+    return { outcome: 'PAID', order: won };
   }
   const current = (await repo.get(order._id)) ?? order;
   if (current.status === 'CLOSED') {

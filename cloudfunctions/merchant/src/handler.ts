@@ -6,6 +6,7 @@ import type { OrderDoc } from '../../common/orders/model';
 import { reconcile } from '../../common/orders/reconcile';
 import { issueRefund, queryRefund, reconcileRefunds } from '../../common/orders/refunds';
 import { resolveRefundRequest } from '../../common/orders/refunds-resolve';
+import { shipOrder } from '../../common/orders/ship';
 import { listAllOrders, toMerchantOrder } from '../../common/orders/staff-list';
 import { toRefund } from '../../common/orders/model';
 import { actionOf, DEFAULT_LIST_LIMIT, parseMerchantEvent } from './validate';
@@ -51,6 +52,10 @@ async function run(ctx: OrderContext, event: MerchantEvent, openid: string): Pro
     case 'resolveRefundRequest': {
       const r = await resolveRefundRequest(ctx, await anyOrder(ctx, event.orderId), { approve: event.approve, amountFen: event.amountFen, note: event.note });
       return r.refund ? { order: toMerchantOrder(r.order), refund: toRefund(r.refund) } : { order: toMerchantOrder(r.order) };
+    }
+    case 'ship': {
+      const { orderId, action: _action, ...shipping } = event;
+      return { order: toMerchantOrder(await shipOrder(ctx, await anyOrder(ctx, orderId), shipping)) };
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '../../../typings/checkout';
+import type { Logistics, OrderStatus } from '../../../typings/checkout';
 import type { MerchantAction, MerchantEvent, RefundFilter } from '../../../typings/merchant';
 import { invalidArgument } from '../../common/errors';
 import { fen, id, isObject, optionalText } from '../../common/event-fields';
@@ -9,7 +9,10 @@ import { MAX_ORDER_FEN } from '../../common/orders/create';
  * Unknown fields are ignored (the platform adds `userInfo`).
  */
 
-const ACTIONS: readonly MerchantAction[] = ['whoami', 'listOrders', 'getOrder', 'refund', 'queryRefund', 'resolveRefundRequest'];
+const ACTIONS: readonly MerchantAction[] = ['whoami', 'listOrders', 'getOrder', 'refund', 'queryRefund', 'resolveRefundRequest', 'ship'];
+const LOGISTICS: readonly Logistics[] = ['EXPRESS', 'LOCAL_DELIVERY', 'VIRTUAL', 'PICKUP'];
+/** WeChat shows item_desc to the payer, at most 120 characters. */
+export const MAX_ITEM_DESC = 120;
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'CLOSED', 'REFUNDED'];
 const REFUND_FILTERS: readonly RefundFilter[] = ['REQUESTED', 'PROCESSING', 'ABNORMAL'];
 export const MAX_LIST_LIMIT = 100;
@@ -73,6 +76,19 @@ export function parseMerchantEvent(event: unknown): MerchantEvent {
       }
       const note = optionalText(event, 'note', MAX_NOTE);
       if (note) out.note = note;
+      return out;
+    }
+    case 'ship': {
+      const logistics = oneOf(event, 'logistics', LOGISTICS);
+      if (!logistics) throw invalidArgument(`logistics must be one of ${LOGISTICS.join(', ')}.`);
+      // What each logistics type needs is checked by orders/ship.ts, for every caller.
+      const out: MerchantEvent = { action, orderId: id(event, 'orderId'), logistics };
+      const trackingNo = optionalText(event, 'trackingNo', 128);
+      const expressCompany = optionalText(event, 'expressCompany', 32);
+      const itemDesc = optionalText(event, 'itemDesc', MAX_ITEM_DESC);
+      if (trackingNo) out.trackingNo = trackingNo;
+      if (expressCompany) out.expressCompany = expressCompany;
+      if (itemDesc) out.itemDesc = itemDesc;
       return out;
     }
   }

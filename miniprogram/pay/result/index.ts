@@ -3,6 +3,8 @@ import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
+import { refundsView } from '../../utils/refund-view';
+import type { Order } from '../../../typings/checkout';
 
 ComponentWithStore({
   data: { orderId: '' },
@@ -24,6 +26,7 @@ ComponentWithStore({
       loadFailed: 'loadFailed',
       items: (store: typeof checkout) =>
         (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
+      refunds: (store: typeof checkout) => refundsView(store.order),
     },
     actions: {},
   },
@@ -52,6 +55,10 @@ ComponentWithStore({
     async onCancel() {
       const res = await wx.showModal({ title: '取消订单', content: '确定取消这个订单吗？' });
       if (res.confirm) await checkout.cancelOrder();
+    },
+
+    onRefundsChange(e: WechatMiniprogram.CustomEvent<{ order: Order }>) {
+      checkout.showOrder(e.detail.order);
     },
 
     goOrders() {

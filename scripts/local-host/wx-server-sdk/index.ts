@@ -1,8 +1,8 @@
 /**
  * Local stand-in of `wx-server-sdk` for tests (jest maps the module name here) and for the local host,
  * which redirects `require('wx-server-sdk')` of the built functions to this module. It has the SDK's
- * module shape (init, DYNAMIC_CURRENT_ENV, database, getWXContext) plus local-only controls:
- * runWithContext, useDatabase, createMemoryDatabase, dumpCollection, listCollections.
+ * module shape (init, DYNAMIC_CURRENT_ENV, database, getWXContext, openapi) plus local-only controls:
+ * runWithContext, useDatabase, useOpenApi, createMemoryDatabase, dumpCollection, listCollections.
  */
 import { currentCaller, runWithContext, type CallerContext } from './context';
 import { createMemoryDatabase, type LocalDatabase } from './database/memory-database';
@@ -12,6 +12,7 @@ export type { CallerContext, LocalDatabase };
 export type { MemoryDatabaseOptions, LocalCollection } from './database/memory-database';
 export { DatabaseError } from './database/errors';
 export { DEFAULT_LIMIT, MAX_LIMIT } from './database/memory-database';
+export { openapi, useOpenApi, OpenApiError, type OpenApiBackend } from './openapi';
 
 /** Same value as the real SDK's marker for "the environment the function runs in". */
 export const DYNAMIC_CURRENT_ENV: unique symbol = Symbol.for('DYNAMIC_CURRENT_ENV');

@@ -1,0 +1,36 @@
+/** The payer's side of refunds: asking the merchant to refund a paid order. */
+import type { Order } from '../../typings/checkout';
+import { ApiError, call } from './api';
+
+/** The server's limit for a request's reason (checkout's MAX_REASON), in characters, not UTF-16 units. */
+export const MAX_REFUND_REASON = 80;
+
+/** Characters as the server counts them (code points: an emoji is one). */
+export function textLength(text: string): number {
+  return text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '_').length;
+}
+
+/** The message to show for a text the server would refuse (empty, too long, control characters), or '' when it is fine. */
+export function textError(text: string, label = '退款原因', max = MAX_REFUND_REASON): string {
+  const t = text.trim();
+  if (!t) return `请填写${label}`;
+  if (textLength(t) > max) return `${label}最多 ${max} 个字`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(t)) return `${label}不能包含换行等控制字符`;
+  return '';
+}
+
+/**
+ * Records the payer's request and answers the order with it. A request already open (a retry whose
+ * first answer was lost, or another device) is no failure: the order is read again to show it.
+ */
+export async function requestRefund(orderId: string, reason: string): Promise<Order> {
+  try {
+    const { order } = await call<'requestRefund'>({ action: 'requestRefund', orderId, reason: reason.trim() });
+    return order;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'REFUND_REQUEST_OPEN') throw err;
+    const { order } = await call<'queryOrder'>({ action: 'queryOrder', orderId });
+    return order;
+  }
+}

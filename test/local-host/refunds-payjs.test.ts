@@ -1,0 +1,3 @@
+import { describePayjsRefundThroughClient } from './refunds-through-client';
+
+describePayjsRefundThroughClient();

@@ -1,0 +1,3 @@
+import { describeWxPayRefundsThroughClient } from './refunds-through-client';
+
+describeWxPayRefundsThroughClient('v3');
