@@ -134,6 +134,8 @@ export class FakeMerchant implements Transport {
         o.refundRequest = { ...o.refundRequest, status: e.approve ? 'APPROVED' : 'REJECTED', resolvedAt: Date.UTC(2024, 4, 2), ...(e.note ? { note: e.note } : {}) };
         return ok({ order: o, ...(made ? { refund: made } : {}) });
       }
+      default:
+        return fail('INVALID_ARGUMENT', `${e.action} is not played by this fake`);
     }
   }
 
