@@ -2,9 +2,13 @@ import { config } from './config';
 import { setTransport } from './services/api';
 import { cloudTransport } from './services/cloud-transport';
 import { httpTransport } from './services/http-transport';
-import { payjsReturnHint } from './services/payjs';
+import { dispatchReturn, onReturnFrom } from './services/app-return';
+import { PAYJS_APP_ID, payjsReturnHint } from './services/payjs';
 import { cart } from './stores/cart';
 import { checkout } from './stores/checkout';
+
+// Returns from other mini-programs, one entry each: a hint for the page that waits, which asks the server.
+onReturnFrom(PAYJS_APP_ID, (extra) => checkout.recordPayjsReturn(payjsReturnHint(extra)));
 
 /** What getApp<AppOption>() returns besides the App methods. */
 export interface AppOption {
@@ -25,8 +29,7 @@ App<AppOption>({
   },
 
   onShow(options) {
-    // Back from PAYJS: keep its hint for the paying page, which asks the server (order of onShows is not guaranteed).
-    const hint = payjsReturnHint(options);
-    if (hint) checkout.recordPayjsReturn(hint);
+    // App.onShow and the page's onShow come in either order; the stores cope with both.
+    dispatchReturn(options);
   },
 });

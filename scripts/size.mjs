@@ -1,65 +1,56 @@
-// Prints the mini-program's package sizes the way DevTools ships them (source files, TS counted as its
-// compiled JS is about the same size), against WeChat's 2 MB per-package limit and our 200 KB aim for the
-// main package. Without miniprogram/miniprogram_npm (DevTools 构建 npm not run yet), the npm packages are
-// estimated from the dist folders DevTools would copy.
+// Prints the mini-program's code package sizes as the official compiler (miniprogram-ci) produces them for
+// an upload: the main package (with its miniprogram_npm) and each subpackage, against WeChat's 2 MB limit
+// per package and our aim for the main package. Compiles first (scripts/compile-miniprogram.mjs) unless
+// `--no-compile` (then it reads the last .build/miniprogram/). `--json` prints the figures as JSON.
+// Exits 1 when a package is over its limit.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
+import { OUT_DIR, compileMiniprogram } from './compile-miniprogram.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const mpRoot = join(root, 'miniprogram');
 const LIMIT = 2 * 1024 * 1024;
-const AIM = 200 * 1024;
-const SHIPPED = /\.(ts|js|json|wxml|wxss|wxs|png|jpg|jpeg|gif|svg|webp)$/;
+const MAIN_AIM = 110 * 1024;
+const args = new Set(process.argv.slice(2));
 
 function filesUnder(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = join(dir, d.name);
-    if (d.isDirectory()) return filesUnder(p);
-    // Declarations are type-only and never shipped.
-    return SHIPPED.test(d.name) && !d.name.endsWith('.d.ts') ? [p] : [];
-  });
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
 }
 
-const sizeOf = (files) => files.reduce((n, f) => n + statSync(f).size, 0);
+export function packageSizes(dir) {
+  const app = JSON.parse(readFileSync(join(dir, 'app.json'), 'utf8'));
+  const roots = (app.subpackages ?? app.subPackages ?? []).map((s) => s.root.replace(/\/$/, ''));
+  const sizes = { main: 0, mainNpm: 0, subpackages: Object.fromEntries(roots.map((r) => [r, 0])) };
+  for (const file of filesUnder(dir)) {
+    const rel = relative(dir, file).split(sep).join('/');
+    const bytes = statSync(file).size;
+    const sub = roots.find((r) => rel.startsWith(`${r}/`));
+    if (sub) sizes.subpackages[sub] += bytes;
+    else {
+      sizes.main += bytes;
+      if (rel.startsWith('miniprogram_npm/')) sizes.mainNpm += bytes;
+    }
+  }
+  return sizes;
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
-const app = JSON.parse(readFileSync(join(mpRoot, 'app.json'), 'utf8'));
-const subRoots = (app.subpackages ?? app.subPackages ?? []).map((s) => s.root.replace(/\/$/, ''));
-
-const all = filesUnder(mpRoot);
-const inSub = (f, r) => relative(mpRoot, f).split(sep).join('/').startsWith(`${r}/`);
-const sub = Object.fromEntries(subRoots.map((r) => [r, all.filter((f) => inSub(f, r))]));
-const main = all.filter((f) => !subRoots.some((r) => inSub(f, r)));
-
-let npmBytes = 0;
-let npmNote = 'miniprogram/miniprogram_npm';
-if (!existsSync(join(mpRoot, 'miniprogram_npm'))) {
-  // What 构建 npm copies: the package's `miniprogram` folder if it declares one, else the main file's folder.
-  const pkgs = ['mobx-miniprogram', 'mobx-miniprogram-bindings', 'weapp-qrcode'];
-  npmBytes = pkgs.reduce((n, name) => {
-    const dir = join(root, 'node_modules', name);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const main = join(dir, pkg.main ?? 'index.js');
-    const file = existsSync(main) ? main : `${main}.js`;
-    const dist = pkg.miniprogram ? join(dir, pkg.miniprogram) : null;
-    return n + (dist ? sizeOf(filesUnder(dist).filter((f) => f.endsWith('.js'))) : statSync(file).size);
-  }, 0);
-  npmNote = 'npm packages, estimated from node_modules (run 构建 npm for the real figure)';
+if (!args.has('--no-compile')) {
+  await compileMiniprogram();
+} else if (!existsSync(join(OUT_DIR, 'app.json'))) {
+  console.error('no compiled package in .build/miniprogram/: run `npm run size` (it compiles first)');
+  process.exit(1);
 }
-
-const mainBytes = sizeOf(main) + npmBytes;
-const rows = [
-  ['main package', mainBytes, `incl. ${kb(npmBytes)} ${npmNote}`],
-  ...subRoots.map((r) => [`subpackage ${r}/`, sizeOf(sub[r]), '']),
-];
-let over = false;
-for (const [name, bytes, note] of rows) {
-  const flag = bytes > LIMIT ? 'OVER 2 MB LIMIT' : name === 'main package' && bytes > AIM ? 'over the 200 KB aim' : 'ok';
-  if (bytes > LIMIT) over = true;
-  console.log(`${name.padEnd(20)} ${kb(bytes).padStart(10)}  ${flag}${note ? `  (${note})` : ''}`);
+const sizes = packageSizes(OUT_DIR);
+const over = sizes.main > LIMIT || Object.values(sizes.subpackages).some((b) => b > LIMIT);
+if (args.has('--json')) {
+  console.log(JSON.stringify({ ...sizes, limit: LIMIT, mainAim: MAIN_AIM }));
+} else {
+  const flag = (b, aim) => (b > LIMIT ? 'OVER THE 2 MB LIMIT' : aim && b > aim ? `ok, over the ${kb(aim)} aim` : 'ok');
+  console.log('Code package as compiled by miniprogram-ci (.build/miniprogram/):');
+  console.log(`${'main package'.padEnd(22)} ${kb(sizes.main).padStart(10)}  ${flag(sizes.main, MAIN_AIM)}  (incl. ${kb(sizes.mainNpm)} miniprogram_npm)`);
+  for (const [r, b] of Object.entries(sizes.subpackages)) console.log(`${`subpackage ${r}/`.padEnd(22)} ${kb(b).padStart(10)}  ${flag(b)}`);
+  const total = sizes.main + Object.values(sizes.subpackages).reduce((a, b) => a + b, 0);
+  console.log(`${'total'.padEnd(22)} ${kb(total).padStart(10)}  (limit 2 MB per package, 20 MB in all)`);
 }
-const total = rows.reduce((n, [, b]) => n + b, 0);
-console.log(`${'total'.padEnd(20)} ${kb(total).padStart(10)}  (limit 2 MB per package; main aim 200 KB)`);
-process.exitCode = over ? 1 : 0;
+// miniprogram-ci leaves worker processes behind.
+process.exit(over ? 1 : 0);

@@ -5,17 +5,17 @@
 import { checkout } from '../stores/checkout';
 
 export const confirmingPageMethods = {
-  onShow() {
+  onShow(this: object) {
     // Also the return from PAYJS: the store then starts asking the server.
-    checkout.onPayingPageShow();
+    checkout.onPayingPageShow(this);
   },
 
-  onHide() {
-    checkout.stopPolling();
+  onHide(this: object) {
+    checkout.onPayingPageHide(this);
   },
 
-  onUnload() {
-    checkout.stopPolling();
+  onUnload(this: object) {
+    checkout.onPayingPageHide(this);
   },
 
   onRequery() {

@@ -5,16 +5,15 @@ import { postJson } from './http-transport';
 import { chooseSimulatedOutcome, type SimulatedOutcome } from './simulated-wallet';
 
 export const PAYJS_APP_ID = 'wx959c8c1fb2d877b5';
-/** Scene of "returned from another mini-program". */
-export const SCENE_BACK_FROM_MINIPROGRAM = 1038;
 
 /**
  * Opens PAYJS with the server's signed jump. In cloud mode that is the PAYJS mini-program: this resolves
- * once it is opened, and its return hint arrives later through App.onShow (null here). In local mode
+ * once it is opened, and its return hint arrives through App.onShow (null here), possibly before this
+ * resolves: WeChat does not order `success` against App.onShow and the page's onShow. In local mode
  * navigateToMiniProgram cannot reach the sandbox, so its PAYJS emulator stands in and this resolves with
- * the hint PAYJS would hand back. Rejects when PAYJS cannot be opened.
+ * the hint PAYJS would hand back. Resolves 'declined' when the payer declined WeChat's prompt to open
+ * PAYJS; rejects when PAYJS cannot be opened.
  */
-/** Resolves 'declined' when the payer declined WeChat's prompt to open PAYJS. */
 export function jumpToPayjs(jump: PayjsJump): Promise<PayjsReturnHint | null | 'declined'> {
   if (config.mode === 'local') return simulatePayjs(jump);
   return new Promise((resolve, reject) => {
@@ -55,17 +54,8 @@ async function simulatePayjs(jump: PayjsJump): Promise<PayjsReturnHint> {
   return { ...HINTS[outcome], payjsOrderId };
 }
 
-interface ShowOptions {
-  scene?: number;
-  referrerInfo?: { appId?: string; extraData?: unknown };
-}
-
-/** The hint PAYJS hands back on return, or null when this onShow is not a return from PAYJS. */
-export function payjsReturnHint(options: ShowOptions | undefined): PayjsReturnHint | null {
-  if (!options || options.scene !== SCENE_BACK_FROM_MINIPROGRAM) return null;
-  const ref = options.referrerInfo;
-  if (!ref || ref.appId !== PAYJS_APP_ID) return null;
-  const extra = (typeof ref.extraData === 'object' && ref.extraData !== null ? ref.extraData : {}) as Record<string, unknown>;
+/** The hint in PAYJS's extraData on return (see services/app-return.ts); unknown fields are dropped. */
+export function payjsReturnHint(extra: Record<string, unknown>): PayjsReturnHint {
   const hint: PayjsReturnHint = {};
   if (typeof extra.success === 'boolean') hint.success = extra.success;
   if (typeof extra.resultCode === 'string') hint.resultCode = extra.resultCode;

@@ -42,14 +42,20 @@ export class CheckoutStore {
   /** Replaceable by tests; not observable. */
   pollPolicy: PollPolicy = DEFAULT_POLL_POLICY;
   private pollHandle: PollHandle<Order> | null = null;
+  /** The paying pages now visible (onShow/onHide of each instance; WeChat may show one before hiding the other). */
+  private visiblePages = new Set<object>();
+  /** Count of paying-page onShows: tells whether the page came back before navigateToMiniProgram's success. */
+  private shows = 0;
   private inFlight: Promise<void> | null = null;
   /** Kept until createOrder succeeds so a retry of the same cart reuses the same idempotency key. */
   private pendingRequest: { key: string; requestId: string } | null = null;
 
   constructor() {
-    makeAutoObservable<CheckoutStore, 'pollHandle' | 'inFlight' | 'pendingRequest'>(this, {
+    makeAutoObservable<CheckoutStore, 'pollHandle' | 'visiblePages' | 'shows' | 'inFlight' | 'pendingRequest'>(this, {
       pollPolicy: false,
       pollHandle: false,
+      visiblePages: false,
+      shows: false,
       inFlight: false,
       pendingRequest: false,
     });
@@ -187,30 +193,58 @@ export class CheckoutStore {
   /** PAYJS: the jump, from a tap on the paying page. */
   async jumpToPayjs(): Promise<void> {
     if (!this.payjs) return;
+    // Cleared before the jump, not after: PAYJS's return may reach App.onShow before navigateToMiniProgram's success.
+    this.set({ payjsHint: null, errorMessage: '' });
+    const showsBefore = this.shows;
     let simulatedReturn: Awaited<ReturnType<typeof jumpToPayjs>>;
     try {
       simulatedReturn = await jumpToPayjs(this.payjs);
     } catch (err) {
-      return this.set({ errorMessage: `无法打开 PAYJS：${errorMessage(err)}` });
+      console.warn('[payjs] navigateToMiniProgram failed:', err);
+      return this.set({ errorMessage: '无法打开 PAYJS，请稍后重试' });
     }
     // Declined WeChat's prompt: still on this page, the jump button still there.
     if (simulatedReturn === 'declined') return;
-    this.set({ payjsJumped: true, payjsHint: null, errorMessage: '' });
+    this.set({ payjsJumped: true });
     if (simulatedReturn) {
       // Local mode: back from the emulator with no page hide/show, so do what App.onShow and the
       // paying page's onShow would do on a real return.
       this.recordPayjsReturn(simulatedReturn);
       this.onPayingPageShow();
+    } else if (this.shows > showsBefore) {
+      // The page came back into view before this success was delivered: its onShow could not start asking.
+      this.resume();
     }
   }
 
   /** App.onShow saw the return from PAYJS. A hint for when to ask, never proof of payment. */
   recordPayjsReturn(hint: PayjsReturnHint): void {
     this.payjsHint = hint;
+    // Already asking without it (page onShow came first): ask again with the hint's PAYJS order id and policy.
+    if (this.polling && this.payjsJumped) this.stopPolling();
+    this.resume();
   }
 
-  /** Called from the paying page's onShow: after a jump, start asking the server. */
-  onPayingPageShow(): void {
+  /** A paying page's onShow (also the return from PAYJS): the store then asks the server when there is reason to. */
+  onPayingPageShow(page: object = this): void {
+    this.visiblePages.add(page);
+    this.shows += 1;
+    this.resume();
+  }
+
+  /** A paying page's onHide/onUnload: stop asking once no paying page is visible. */
+  onPayingPageHide(page: object = this): void {
+    this.visiblePages.delete(page);
+    if (this.visiblePages.size === 0) this.stopPolling();
+  }
+
+  /**
+   * Starts confirming when a paying page is visible and there is something to confirm. Called from every
+   * event that can complete that picture, in whatever order WeChat delivers them: page onShow, App.onShow's
+   * return hint, navigateToMiniProgram's success, the order loaded by open().
+   */
+  private resume(): void {
+    if (this.visiblePages.size === 0) return;
     if (this.payjsJumped && this.phase === 'paying') this.set({ phase: 'confirming' });
     // After a cold start the jump is forgotten, but App.onShow recorded PAYJS's return: ask the server.
     if (this.phase === 'idle' && this.payjsHint && this.order?.status === 'PENDING' && this.order.payMethod === 'payjs') this.set({ phase: 'confirming' });
@@ -266,6 +300,8 @@ export class CheckoutStore {
     // The PAYJS return hint stays: after a cold start App.onShow records it before this page opens.
     this.set({ phase: 'idle', order: null, errorMessage: '', codeUrl: '', payjs: null, payjsJumped: false });
     await this.refresh(orderId);
+    // The page's onShow ran while the order loaded (onLoad then onShow in one tick): look again now.
+    if (this.order?.orderId === orderId) this.resume();
   }
 
   async cancelOrder(): Promise<void> {

@@ -33,6 +33,7 @@ export class FakeMerchant implements Transport {
   private byRequestId = new Map<string, { orderId: string; amountFen: number; refundId: string }>();
   private gates = new Map<MerchantAction, Promise<void>>();
   private seq = 0;
+  private shipments = new Map<string, number>();
 
   constructor(readonly checkout?: FakeTransport) {}
 
@@ -134,9 +135,24 @@ export class FakeMerchant implements Transport {
         o.refundRequest = { ...o.refundRequest, status: e.approve ? 'APPROVED' : 'REJECTED', resolvedAt: Date.UTC(2024, 4, 2), ...(e.note ? { note: e.note } : {}) };
         return ok({ order: o, ...(made ? { refund: made } : {}) });
       }
-      default:
-        // Actions the refund pages never send (shipping) are not modelled here.
-        throw new Error(`FakeMerchant does not model ${e.action}`);
+      case 'ship': {
+        // The rules of orders/ship.ts: what the logistics type needs, paid only, one re-shipping.
+        const o = this.orders.get(e.orderId);
+        if (!o) return fail('NOT_FOUND', 'no order');
+        if (e.logistics === 'EXPRESS' ? !e.trackingNo || !e.expressCompany : e.trackingNo !== undefined || e.expressCompany !== undefined) {
+          return fail('INVALID_ARGUMENT', 'trackingNo and expressCompany go with EXPRESS only, and EXPRESS needs both');
+        }
+        if (o.status !== 'PAID' || o.fulfilment?.state === 'RECEIVED') return fail('NOT_SHIPPABLE', 'not shippable');
+        const shipping = { logistics: e.logistics, itemDesc: e.itemDesc ?? o.items.map((i) => `${i.name}*${i.quantity}`).join('；'), upload: 'UPLOADED' as const, ...(e.trackingNo ? { trackingNo: e.trackingNo, expressCompany: e.expressCompany } : {}) };
+        const before = o.fulfilment?.shipping;
+        const same = before && JSON.stringify({ ...before, reshipped: undefined }) === JSON.stringify({ ...shipping, reshipped: undefined });
+        if (same) return ok({ order: o });
+        const count = this.shipments.get(o.orderId) ?? 0;
+        if (count >= 2) return fail('RESHIP_LIMIT_REACHED', 'shipped twice already');
+        this.shipments.set(o.orderId, count + 1);
+        o.fulfilment = { state: 'SHIPPED', shipping: count > 0 ? { ...shipping, reshipped: true } : shipping, shippedAt: Date.UTC(2024, 4, 4) };
+        return ok({ order: o });
+      }
     }
   }
 

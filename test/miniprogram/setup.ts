@@ -34,7 +34,9 @@ g.wx.cloud = {
 
 export { simulate };
 
-export const MINIPROGRAM_ROOT = require('node:path').join(__dirname, '..', '..', 'miniprogram');
+/** The TypeScript sources, or in the `compiled` jest project the package miniprogram-ci compiled. */
+export const MINIPROGRAM_ROOT: string = process.env.MINIPROGRAM_COMPILED_ROOT ?? require('node:path').join(__dirname, '..', '..', 'miniprogram');
+export const COMPILED = process.env.MINIPROGRAM_COMPILED_ROOT !== undefined;
 
 /** Loads a page once (simulate cannot load the same path twice per file). */
 export function loadPage(route: string): string {

@@ -5,6 +5,7 @@ import { ApiError, call, setTransport } from '../../miniprogram/services/api';
 import { httpTransport } from '../../miniprogram/services/http-transport';
 import { outcomeOfFailure, requestPayment } from '../../miniprogram/services/payment';
 import { payjsReturnHint } from '../../miniprogram/services/payjs';
+import { dispatchReturn, onReturnFrom } from '../../miniprogram/services/app-return';
 import { config } from '../../miniprogram/config';
 import { CART_STORAGE_KEY, CartStore } from '../../miniprogram/stores/cart';
 import { FakeTransport, fail, ok } from './fake-transport';
@@ -130,13 +131,29 @@ describe('payment service', () => {
   });
 });
 
-describe('PAYJS return hint', () => {
+describe('returns from other mini-programs', () => {
   const referrerInfo = { appId: 'wx959c8c1fb2d877b5', extraData: { success: true, resultCode: 'SUCCESS', msg: 'ok', payjsOrderId: 'P1' } };
-  test('is read only on scene 1038 from the PAYJS appId', () => {
-    expect(payjsReturnHint({ scene: 1038, referrerInfo })).toEqual(referrerInfo.extraData);
-    expect(payjsReturnHint({ scene: 1038, referrerInfo: { ...referrerInfo, appId: 'wx0000000000000000' } })).toBeNull();
-    expect(payjsReturnHint({ scene: 1001, referrerInfo })).toBeNull();
-    expect(payjsReturnHint({ scene: 1038, referrerInfo: { appId: 'wx959c8c1fb2d877b5', extraData: { success: 'yes', payjsOrderId: 7 } } })).toEqual({});
+
+  test('a return reaches only the handler of its appId, and only on scene 1038', () => {
+    const payjs = jest.fn();
+    const other = jest.fn();
+    onReturnFrom('wx959c8c1fb2d877b5', payjs);
+    onReturnFrom('wx1183b055aeec94d1', other);
+    expect(dispatchReturn({ scene: 1038, referrerInfo })).toBe(true);
+    expect(payjs).toHaveBeenCalledWith(referrerInfo.extraData);
+    expect(other).not.toHaveBeenCalled();
+    expect(dispatchReturn({ scene: 1001, referrerInfo })).toBe(false);
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { ...referrerInfo, appId: 'wx0000000000000000' } })).toBe(false);
+    expect(dispatchReturn({ scene: 1038 })).toBe(false);
+    expect(dispatchReturn(undefined)).toBe(false);
+    expect(payjs).toHaveBeenCalledTimes(1);
+    dispatchReturn({ scene: 1038, referrerInfo: { appId: 'wx1183b055aeec94d1', extraData: 'not an object' } });
+    expect(other).toHaveBeenCalledWith({});
+  });
+
+  test('PAYJS hint keeps only the documented fields with their types', () => {
+    expect(payjsReturnHint(referrerInfo.extraData)).toEqual(referrerInfo.extraData);
+    expect(payjsReturnHint({ success: 'yes', payjsOrderId: 7, extra: 1 })).toEqual({});
   });
 });
 
