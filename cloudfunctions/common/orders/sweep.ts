@@ -11,7 +11,10 @@ export interface SweepResult {
   closed: number;
   paid: number;
   failed: number;
-  /** Orders whose stock release was interrupted (see closePendingOrder): release by hand. */
+  /**
+   * Orders closed by an earlier version of this code whose stock release was interrupted (now the
+   * close and the release are one transaction): check their stock by hand.
+   */
   stockPending: string[];
   /** Expired orders kept PENDING because their trade's state could not be verified (retried each run). */
   unverified: string[];
@@ -40,7 +43,7 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
       console.error('[sweep] could not close', doc.outTradeNo, err);
     }
   }
-  // Releases interrupted a while ago (a crash between closing and giving stock back).
+  // Left by earlier versions, which closed and gave stock back in two writes.
   const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
   result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
   if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);
