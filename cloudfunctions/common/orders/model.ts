@@ -48,7 +48,7 @@ export interface OrderDoc {
   paidVia?: 'notify' | 'query';
   closedAt?: number;
   closeReason?: CloseReason;
-  /** false while PENDING; 'pending' from closing until the stock is back; then true. */
+  /** false while PENDING; true once closed (the stock went back in the same transaction); 'pending' only on orders closed by earlier versions. */
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };

@@ -119,7 +119,7 @@ export async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderD
   } catch (err) {
     return markUnverified(ctx, order, err);
   }
-  await closePendingOrder(ctx.db, ctx.repo, order, 'EXPIRED', ctx.now());
+  await closePendingOrder(ctx.db, order, 'EXPIRED', ctx.now());
   return resolved(ctx, (await ctx.repo.get(order._id)) ?? order);
 }
 
@@ -195,7 +195,7 @@ export async function cancel(ctx: OrderContext, order: OrderDoc): Promise<OrderD
     order = await closeTradeForCancel(ctx, order);
     if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
   }
-  if (!(await closePendingOrder(ctx.db, ctx.repo, order, 'CANCELLED', ctx.now()))) {
+  if (!(await closePendingOrder(ctx.db, order, 'CANCELLED', ctx.now()))) {
     const current = (await ctx.repo.get(order._id)) ?? order;
     if (current.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
     return current;

@@ -14,7 +14,10 @@ export interface SweepResult {
   closed: number;
   paid: number;
   failed: number;
-  /** Orders whose stock release was interrupted (see closePendingOrder): release by hand. */
+  /**
+   * Orders closed by an earlier version of this code whose stock release was interrupted (now the
+   * close and the release are one transaction): check their stock by hand.
+   */
   stockPending: string[];
   /** Orders whose open refunds were asked about (or whose payment after close was refunded). */
   refundsChecked: number;
@@ -48,7 +51,7 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
     }
   }
   await sweepRefunds(ctx, started, limit, result);
-  // Releases interrupted a while ago (a crash between closing and giving stock back).
+  // Left by earlier versions, which closed and gave stock back in two writes.
   const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
   result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
   if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);

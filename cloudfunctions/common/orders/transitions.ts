@@ -1,9 +1,10 @@
 import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
-import { releaseStock } from '../stock';
+import { getIfExists, TRANSACTION_ATTEMPTS } from '../db/transaction';
+import { returnStock } from '../stock';
 import { fulfilmentOnPaid } from './fulfil';
-import { PROVIDER_ORDER_ID, type OrderDoc, type PaymentAnomaly } from './model';
+import { ORDERS, PROVIDER_ORDER_ID, type OrderDoc, type PaymentAnomaly } from './model';
 import type { OrderRepository } from './repository';
 
 /**
@@ -108,15 +109,17 @@ async function recordAnomaly(repo: OrderRepository, order: OrderDoc, report: Tra
 }
 
 /**
- * PENDING → CLOSED, and the order's stock goes back to the catalog. The release belongs to whoever
- * wins the transition, so it is never done twice; false when the order was no longer PENDING. Without
- * a transaction a crash between the two writes could still lose the release: the order then stays
- * marked `stockReleased: 'pending'`, which the sweep reports.
+ * PENDING → CLOSED, and the order's stock goes back to the catalog, in one transaction: both happen
+ * or neither (a crash included), so `stockReleased: true` on a closed order means the stock is back,
+ * and the release belongs to whoever wins the transition. False when the order was no longer PENDING.
  */
-export async function closePendingOrder(db: Database, repo: OrderRepository, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
-  const won = await repo.updateIf(order._id, 'PENDING', { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: 'pending' });
-  if (!won) return false;
-  await releaseStock(db, order.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity })));
-  await repo.updateIf(order._id, 'CLOSED', { stockReleased: true });
-  return true;
+export async function closePendingOrder(db: Database, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
+  return db.runTransaction(async (t) => {
+    const ref = t.collection(ORDERS).doc(order._id);
+    const current = await getIfExists<OrderDoc>(ref);
+    if (current?.status !== 'PENDING') return false;
+    await ref.update({ data: { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true } });
+    await returnStock(t, db.command, current.items);
+    return true;
+  }, TRANSACTION_ATTEMPTS);
 }
