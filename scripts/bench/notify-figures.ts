@@ -1,11 +1,13 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encryptResource } from '../../cloudfunctions/common/wxpay/v3/aead';
 import { wechatpayHeaders } from '../../cloudfunctions/common/wxpay/v3/signing';
 import { toRfc3339Beijing } from '../../cloudfunctions/common/time';
 import type { WxPayV3Trade } from '../local-host/emulators/wxpay-v3';
-import { loadOrCreateSandboxKeys } from '../local-host/sandbox-env';
-import { createMemoryDatabase } from '../local-host/wx-server-sdk';
+import { loadBuiltFunction } from '../local-host/load-built-function';
+import { applySandboxDefaults, loadOrCreateSandboxKeys } from '../local-host/sandbox-env';
+import { createMemoryDatabase, runWithContext, useDatabase } from '../local-host/wx-server-sdk';
 
 /**
  * TRANSACTION.SUCCESS notifications as WeChat Pay sends them (encrypted with the APIv3 key, signed
@@ -70,4 +72,43 @@ export function paidCount(sandboxDir: string, orderIds: string[]): number {
   const n = db.dump('orders').filter((o) => wanted.has(o._id) && o.status === 'PAID').length;
   db.close();
   return n;
+}
+
+/**
+ * The same notifications handed straight to the built payNotify's main() one after another, in a
+ * process of their own (one core), with the database the host uses on the same SANDBOX_DIR (or a copy
+ * in memory): what the function and the store cost without the HTTP server and client.
+ */
+export async function notifyWorker(root: string, sandboxDir: string, notesFile: string, store: 'disk' | 'memory'): Promise<void> {
+  const notes = JSON.parse(fs.readFileSync(notesFile, 'utf8')) as { headers: Record<string, string>; body: string }[];
+  applySandboxDefaults(process.env, loadOrCreateSandboxKeys(sandboxDir), 'http://127.0.0.1:9');
+  const onDisk = createMemoryDatabase({ dir: path.join(sandboxDir, 'db') });
+  if (store === 'memory') {
+    // The same documents in a database that lives in memory only: what the disk adds.
+    const memory = createMemoryDatabase();
+    for (const name of onDisk.collectionNames()) for (const doc of onDisk.dump(name)) await memory.collection(name).add({ data: doc });
+    useDatabase(memory);
+  } else {
+    useDatabase(onDisk);
+  }
+  const main = loadBuiltFunction(root, 'payNotify');
+  const event = (n: (typeof notes)[number]) => ({
+    httpMethod: 'POST',
+    path: '/http/payNotify',
+    headers: n.headers,
+    queryStringParameters: {},
+    body: Buffer.from(n.body).toString('base64'),
+    isBase64Encoded: true,
+  });
+  let acked = 0;
+  const run = async (n: (typeof notes)[number]) => {
+    const r = (await runWithContext({ SOURCE: 'wx_http' }, () => main(event(n)))) as { statusCode?: number };
+    if ((r?.statusCode ?? 200) < 300) acked++;
+  };
+  for (const n of notes.slice(0, 50)) await run(n);
+  acked = 0;
+  const t0 = performance.now();
+  for (const n of notes.slice(50)) await run(n);
+  const secs = (performance.now() - t0) / 1000;
+  process.stdout.write(JSON.stringify({ perSecond: (notes.length - 50) / secs, acked, sent: notes.length - 50 }));
 }
