@@ -75,16 +75,8 @@ export class SandboxApi {
       const params = body.params as Parameters<WxPayEmulator['requestPayment']>[0];
       if (typeof params !== 'object' || params === null) throw new HttpFailure(400, 'params must be the object given to wx.requestPayment');
       const outcome = outcomeOf(body.outcome);
-      // Each emulator looks the prepay id up in its own index (404 when it is not its own): no scan of
-      // every payment per wallet call.
-      for (const e of this.emulators.wxpay) {
-        try {
-          return { payment: await e.requestPayment(params, outcome) };
-        } catch (err) {
-          if (!(err instanceof EmulatorRefusal && err.statusCode === 404)) throw err;
-        }
-      }
-      throw new EmulatorRefusal('no such payment at the WeChat Pay emulator', 404);
+      const prepayId = String(params.package ?? '').replace(/^prepay_id=/, '');
+      return { payment: await owner(this.emulators.wxpay, (p) => p.prepayId === prepayId).requestPayment(params, outcome) };
     }
     if (a === 'wxpay' && b === 'scan') {
       if (typeof body.codeUrl !== 'string') throw new HttpFailure(400, 'codeUrl must be a string');
