@@ -82,7 +82,7 @@ export function paidCount(sandboxDir: string, orderIds: string[]): number {
  */
 export async function notifyWorker(root: string, sandboxDir: string, notesFile: string): Promise<void> {
   const notes = JSON.parse(fs.readFileSync(notesFile, 'utf8')) as { headers: Record<string, string>; body: string }[];
-  applySandboxDefaults(process.env, loadOrCreateSandboxKeys(sandboxDir), 'http://127.0.0.1:9');
+  applySandboxDefaults(process.env, loadOrCreateSandboxKeys(sandboxDir), 'http://127.0.0.1:9', 'https://127.0.0.1:9');
   const disk = createMemoryDatabase({ dir: path.join(sandboxDir, 'db') });
   const memory = createMemoryDatabase();
   for (const name of disk.collectionNames()) for (const doc of disk.dump(name)) await memory.collection(name).add({ data: doc });
