@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import { AppError } from './errors';
 import type { PlatformKey } from './wxpay/v3/verify';
 
@@ -20,7 +19,7 @@ export interface WxPayCommon {
   /** Where refund notifications go (WXPAY_REFUND_NOTIFY_URL; loadConfig defaults it to WXPAY_NOTIFY_URL). */
   refundNotifyUrl?: string;
   /** WXPAY_API_CA_PATH: the trusted CAs for WXPAY_API_BASE (the usual roots plus that one); for sandbox/test proxies only. */
-  apiCa?: string[];
+  apiCa?: string;
 }
 
 export interface WxPayV3Config extends WxPayCommon {
@@ -165,7 +164,7 @@ function platformKeysFrom(env: Env, baseDir: string): Map<string, PlatformKey> {
 }
 
 /** An extra CA for WXPAY_API_BASE (the local emulator's TLS listener): added to Node's roots, not replacing them. */
-function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
+function apiCaFrom(env: Env, baseDir: string): string | undefined {
   if (!get(env, 'WXPAY_API_CA_PATH')) return undefined;
   const pem = readFileVar(env, 'WXPAY_API_CA_PATH', baseDir);
   try {
@@ -173,7 +172,9 @@ function apiCaFrom(env: Env, baseDir: string): string[] | undefined {
   } catch (e) {
     throw new ConfigError('WXPAY_API_CA_PATH', `is not an X.509 certificate in PEM form (${(e as Error).message}).`);
   }
-  return [...tls.rootCertificates, pem];
+  // node:tls only here: most deployments never set this, and loading it costs start time.
+  const { rootCertificates } = require('node:tls') as typeof import('node:tls');
+  return [...rootCertificates, pem].join('\n');
 }
 
 /** The v2 merchant API certificate pair (mutual TLS for /secapi/…): both or neither. */

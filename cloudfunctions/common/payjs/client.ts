@@ -32,7 +32,7 @@ export function isPayjsOrderId(id: unknown): id is string {
 }
 
 /** The PAYJS APIs this client calls; each takes a PAYJS order id and answers signed JSON. */
-type PayjsApi = 'check' | 'close';
+type PayjsApi = 'check' | 'close' | 'refund';
 
 /**
  * Whether a check failed in a way that says PAYJS does not know the order id as ours: a signed refusal
@@ -67,6 +67,18 @@ export class PayjsClient {
   async close(payjsOrderId: string): Promise<void> {
     const fields = await this.call('close', payjsOrderId);
     if (String(fields.payjs_order_id) !== payjsOrderId) throw new ProviderError('PAYJS close answer is for another order');
+  }
+
+  /**
+   * `POST /api/refund` (help.payjs.cn, 退款): refunds the whole order; PAYJS has no partial refunds.
+   * PAYJS has no refund query and no refund notification: its answer return_code 1 is the final
+   * success. A refusal is a ProviderError with providerCode REFUND_FAILED.
+   */
+  async refund(payjsOrderId: string): Promise<{ outTradeNo?: string; transactionId?: string }> {
+    const fields = await this.call('refund', payjsOrderId);
+    if (String(fields.payjs_order_id) !== payjsOrderId) throw new ProviderError('PAYJS refund answer is for another order');
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    return { outTradeNo: text(fields.out_trade_no), transactionId: text(fields.transaction_id) };
   }
 
   /** Sends `{payjs_order_id, sign}` to the API; the answer's fields once its sign and return_code are good. */

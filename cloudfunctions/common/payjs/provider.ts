@@ -1,10 +1,10 @@
 import type { PayMethod } from '../../../typings/checkout';
 import type { PayjsConfig } from '../config';
-import { AppError, invalidArgument } from '../errors';
+import { AppError, invalidArgument, ProviderError } from '../errors';
 import type { HttpReply, HttpRequestLike, TradeReport } from '../payment/gateway';
 import type { Handout, MerchantIdentity, PaymentAttempt, PaymentProvider, Trade, TradeQuery } from '../payment/provider';
 import type { ProviderOptions } from '../payment/providers';
-import type { ProviderNotification, RefundApplication, RefundQuery, RefundReport } from '../payment/refund';
+import { checkRefund, type ProviderNotification, type RefundApplication, type RefundQuery, type RefundReport } from '../payment/refund';
 import { isPayjsOrderId, nextCheckDelayMs, PayjsClient, rejectsPayjsOrderId } from './client';
 import { buildPayjsJump } from './jump';
 import { payjsAck, payjsReject, readPayjsNotification, type PayjsTradeReport } from './notification';
@@ -77,12 +77,33 @@ export class PayjsProvider implements PaymentProvider {
     if (trade.providerOrderId !== undefined && checked) await this.client.close(trade.providerOrderId);
   }
 
+  /**
+   * PAYJS refunds the whole order by its payjs_order_id (no partial refunds, no refund number of ours).
+   * It has no refund query and no refund notification: the answer return_code 1 is the final success.
+   */
   async refund(application: RefundApplication): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', `PAYJS refunds are not implemented yet (${application.outRefundNo}).`);
+    checkRefund(application);
+    if (application.amountFen !== application.totalFen) {
+      throw new AppError('REFUND_UNAVAILABLE', `PAYJS refunds only the whole order (${application.totalFen} fen), not ${application.amountFen} fen of it.`);
+    }
+    const id = application.providerOrderId;
+    if (id === undefined) throw new AppError('REFUND_UNAVAILABLE', `The PAYJS order id of ${application.outTradeNo} is not known, so PAYJS cannot be asked to refund it; refund it in the PAYJS dashboard.`);
+    const answer = await this.client.refund(id);
+    if (answer.outTradeNo !== undefined && answer.outTradeNo !== application.outTradeNo) {
+      throw new ProviderError(`PAYJS refunded order ${id} as ${answer.outTradeNo}, not ${application.outTradeNo}: check the PAYJS dashboard.`);
+    }
+    // PAYJS states no amount: the whole order is what it refunds.
+    return { outRefundNo: application.outRefundNo, outTradeNo: application.outTradeNo, status: 'SUCCESS' };
   }
 
-  async queryRefund(query: RefundQuery): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', `PAYJS refunds are not implemented yet (${query.outRefundNo}).`);
+  /**
+   * PAYJS cannot be asked about a refund. What is known: a refund whose answer arrived is final (SUCCESS
+   * or refused); one still PROCESSING lost its answer, so the only way to learn its outcome is to send
+   * the same whole-order refund again, which PAYJS can carry out only once for the order. Its answer
+   * is this report; a refusal (e.g. already refunded) is a ProviderError to settle in the PAYJS dashboard.
+   */
+  queryRefund(query: RefundQuery): Promise<RefundReport> {
+    return this.refund({ outTradeNo: query.outTradeNo, outRefundNo: query.outRefundNo, totalFen: query.totalFen, amountFen: query.amountFen, providerOrderId: query.providerOrderId });
   }
 
   async readNotification(req: HttpRequestLike): Promise<ProviderNotification> {

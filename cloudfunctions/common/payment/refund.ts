@@ -1,4 +1,5 @@
 import type { RefundStatus } from '../../../typings/checkout';
+import { invalidArgument } from '../errors';
 import type { TradeReport } from './gateway';
 
 /**
@@ -50,3 +51,22 @@ export interface RefundReport {
 
 /** A verified notification: about a payment, or about a refund. */
 export type ProviderNotification = { kind: 'payment'; report: TradeReport } | { kind: 'refund'; report: RefundReport };
+
+/** WeChat Pay's rule for out_refund_no: 1–64 of digits, letters and `_-|*@`. */
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+/** WeChat Pay takes a reason of at most 80 characters. */
+const MAX_REASON = 80;
+
+/** Checks what every provider needs of a refund before anything is sent; INVALID_ARGUMENT otherwise. */
+export function checkRefund(r: Pick<RefundApplication, 'outTradeNo' | 'outRefundNo' | 'totalFen' | 'amountFen' | 'reason'>): void {
+  if (!/^[0-9A-Za-z_\-|*]{1,32}$/.test(r.outTradeNo)) throw invalidArgument(`out_trade_no must be 1–32 of [0-9A-Za-z_-|*]: ${JSON.stringify(r.outTradeNo)}.`);
+  if (!OUT_REFUND_NO.test(r.outRefundNo)) throw invalidArgument(`out_refund_no must be 1–64 of [0-9A-Za-z_-|*@]: ${JSON.stringify(r.outRefundNo)}.`);
+  if (!Number.isSafeInteger(r.totalFen) || r.totalFen <= 0) throw invalidArgument(`the order total must be a positive whole number of fen, not ${r.totalFen}.`);
+  if (!Number.isSafeInteger(r.amountFen) || r.amountFen <= 0 || r.amountFen > r.totalFen) {
+    throw invalidArgument(`the refund must be a whole number of fen from 1 to the order total ${r.totalFen}, not ${r.amountFen}.`);
+  }
+  if (r.reason !== undefined && (r.reason === '' || [...r.reason].length > MAX_REASON)) throw invalidArgument(`the refund reason must be 1–${MAX_REASON} characters.`);
+}
+
+/** The refund statuses a provider may state; anything else is not a usable report. */
+export const REFUND_STATUSES: readonly RefundStatus[] = ['PROCESSING', 'SUCCESS', 'CLOSED', 'ABNORMAL'];

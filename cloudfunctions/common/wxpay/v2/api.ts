@@ -8,6 +8,8 @@ import { parseXml, toXml, XmlFormatError } from './xml';
 export interface V2CallOptions {
   retry: RetryPolicy;
   timeoutMs: number;
+  /** The merchant API certificate, for the /secapi/… APIs (mutual TLS). */
+  clientCert?: { cert: string; key: string };
 }
 
 /** err_codes after which the same request may succeed. */
@@ -39,6 +41,11 @@ function readAnswer(config: WxPayV2Config, path: string, status: number, body: B
   return fields;
 }
 
+function tlsFor(config: WxPayV2Config, opts: V2CallOptions): { tls?: { cert?: string; key?: string; ca?: string } } {
+  if (!opts.clientCert && !config.apiCa) return {};
+  return { tls: { ...opts.clientCert, ...(config.apiCa ? { ca: config.apiCa } : {}) } };
+}
+
 /**
  * One v2 API call: adds appid, mch_id, nonce_str, sign_type and sign, POSTs the XML (the very same
  * bytes on every retry) and returns the answer's fields once return_code, sign and result_code are
@@ -58,6 +65,7 @@ export async function callV2(config: WxPayV2Config, path: string, fields: V2Fiel
       headers: { 'Content-Type': 'text/xml; charset=utf-8' },
       body,
       timeoutMs: opts.timeoutMs,
+      ...tlsFor(config, opts),
     });
     return readAnswer(config, path, res.status, res.body);
   }, opts.retry);

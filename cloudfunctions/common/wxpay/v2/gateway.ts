@@ -11,11 +11,12 @@ import type {
   TradeReport,
   WxPayGateway,
 } from '../../payment/gateway';
-import type { ProviderNotification, RefundReport } from '../../payment/refund';
+import { checkRefund, type ProviderNotification, type RefundApplication, type RefundQuery, type RefundReport } from '../../payment/refund';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../payment/retry';
 import { toCompactBeijing } from '../../time';
 import { callV2, type V2CallOptions } from './api';
-import { ackV2, readV2Notification, rejectV2 } from './notification';
+import { ackV2, readV2AnyNotification, readV2Notification, rejectV2 } from './notification';
+import { acceptedRefundFrom, queryFields, refundReportFrom } from './refund';
 import { tradeReportFrom, tradeStateOf, V2FieldError } from './report';
 import { isV2SignType, nonceStr, type V2Fields, withSign } from './sign';
 
@@ -122,16 +123,54 @@ export class WxPayV2Gateway implements WxPayGateway {
     return readV2Notification(this.config, req, ctx);
   }
 
-  async readAnyNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<ProviderNotification> {
-    return { kind: 'payment', report: await this.readNotification(req, ctx) };
+  readAnyNotification(req: HttpRequestLike, ctx: NotificationContext): Promise<ProviderNotification> {
+    return readV2AnyNotification(this.config, req, ctx);
   }
 
-  async refund(): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
+  /**
+   * `POST /secapi/pay/refund`, with the merchant API certificate (mutual TLS). A SUCCESS answer only
+   * means accepted: the report says PROCESSING, and the outcome comes by notification or queryRefund.
+   */
+  async refund(application: RefundApplication): Promise<RefundReport> {
+    checkRefund(application);
+    const clientCert = this.config.clientCert;
+    if (!clientCert) {
+      throw new AppError('REFUND_UNAVAILABLE', 'WeChat Pay v2 refunds need the merchant API certificate: set WXPAY_V2_CERT_PATH and WXPAY_V2_CERT_KEY_PATH (PEM).');
+    }
+    const fields: V2Fields = {
+      out_trade_no: application.outTradeNo,
+      out_refund_no: application.outRefundNo,
+      total_fee: application.totalFen,
+      refund_fee: application.amountFen,
+      refund_desc: application.reason,
+      notify_url: application.notifyUrl,
+    };
+    const answer = await callV2(this.config, '/secapi/pay/refund', fields, { ...this.call, clientCert });
+    try {
+      if (answer.out_refund_no !== application.outRefundNo) throw new V2FieldError(`answer is about refund ${JSON.stringify(answer.out_refund_no)}`);
+      if (answer.out_trade_no !== undefined && answer.out_trade_no !== application.outTradeNo) throw new V2FieldError(`answer is about order ${JSON.stringify(answer.out_trade_no)}`);
+      return acceptedRefundFrom(answer);
+    } catch (e) {
+      if (e instanceof V2FieldError) throw new ProviderError(`WeChat Pay refund answer is unusable: ${e.message}`);
+      throw e;
+    }
   }
 
-  async queryRefund(): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
+  /** `POST /pay/refundquery` by out_refund_no (no certificate needed); REFUNDNOTEXIST is a ProviderError. */
+  async queryRefund(query: RefundQuery): Promise<RefundReport> {
+    checkRefund(query);
+    const answer = await callV2(this.config, '/pay/refundquery', { out_refund_no: query.outRefundNo }, this.call);
+    try {
+      if (answer.out_trade_no !== query.outTradeNo) throw new V2FieldError(`answer is about order ${JSON.stringify(answer.out_trade_no)}`);
+      const count = Number(answer.refund_count ?? '0');
+      for (let n = 0; n < count && n < 50; n++) {
+        if (answer[`out_refund_no_${n}`] === query.outRefundNo) return refundReportFrom(answer, queryFields(n));
+      }
+      throw new V2FieldError(`answer does not list refund ${query.outRefundNo}`);
+    } catch (e) {
+      if (e instanceof V2FieldError) throw new ProviderError(`WeChat Pay refundquery answer is unusable: ${e.message}`);
+      throw e;
+    }
   }
 
   ackNotification(): HttpReply {

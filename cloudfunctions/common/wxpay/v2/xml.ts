@@ -57,8 +57,13 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Parses `<xml><field>value</field>…</xml>` into its fields, all strings. Throws XmlFormatError for
  * anything else: a malformed document, DTDs, another root, nested elements, repeated fields.
+ * `parseXmlFields` takes other roots too (a decrypted refund `req_info` is a `<root>`).
  */
 export function parseXml(text: string | Buffer): Record<string, string> {
+  return parseXmlFields(text, ['xml']);
+}
+
+export function parseXmlFields(text: string | Buffer, roots: readonly string[]): Record<string, string> {
   const xml = typeof text === 'string' ? text : text.toString('utf8');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlFormatError('DTDs are not accepted');
   if (XMLValidator.validate(xml) !== true) throw new XmlFormatError('not well-formed XML');
@@ -68,14 +73,14 @@ export function parseXml(text: string | Buffer): Record<string, string> {
   } catch (e) {
     throw new XmlFormatError(e instanceof XmlFormatError ? e.message : `unparseable XML (${(e as Error).message})`);
   }
-  const roots = Object.keys(doc as object);
-  if (roots.length !== 1 || roots[0] !== 'xml') throw new XmlFormatError('the document must have the single root <xml>');
-  const root = (doc as { xml: unknown }).xml;
+  const found = Object.keys(doc as object);
+  if (found.length !== 1 || !roots.includes(found[0])) throw new XmlFormatError(`the document must have the single root ${roots.map((r) => `<${r}>`).join(' or ')}`);
+  const root = (doc as Record<string, unknown>)[found[0]];
   if (root === '') return {};
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new XmlFormatError('<xml> must hold fields');
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new XmlFormatError(`<${found[0]}> must hold fields`);
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(root)) {
-    if (!FIELD_NAME.test(name)) throw new XmlFormatError(`<xml> must hold only elements (found ${JSON.stringify(name)})`);
+    if (!FIELD_NAME.test(name)) throw new XmlFormatError(`<${found[0]}> must hold only elements (found ${JSON.stringify(name)})`);
     if (typeof value !== 'string') throw new XmlFormatError(`field <${name}> must be a single text value`);
     fields[name] = value;
   }

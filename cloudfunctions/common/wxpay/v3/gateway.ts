@@ -1,6 +1,6 @@
 import type { RequestPaymentParams } from '../../../../typings/checkout';
 import type { WxPayV3Config } from '../../config';
-import { AppError, ProviderError, TIME_EXPIRE_TOO_CLOSE, invalidArgument } from '../../errors';
+import { ProviderError, TIME_EXPIRE_TOO_CLOSE, invalidArgument } from '../../errors';
 import { httpRequest, type HttpAnswer } from '../../http';
 import {
   NotificationRejected,
@@ -11,12 +11,13 @@ import {
   type TradeReport,
   type WxPayGateway,
 } from '../../payment/gateway';
-import type { ProviderNotification, RefundReport } from '../../payment/refund';
+import { checkRefund, type ProviderNotification, type RefundApplication, type RefundQuery, type RefundReport } from '../../payment/refund';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from '../../payment/retry';
 import { toRfc3339Beijing } from '../../time';
 import { decryptResource, ResourceDecryptError } from './aead';
 import { CertificateListError, PlatformKeyring } from './platform-certificates';
 import { authorizationHeader, newNonce, paySignMessage, rsaSign, unixSeconds } from './signing';
+import { MalformedRefund, toRefundReport } from './refund';
 import { MalformedTransaction, toTradeReport } from './transaction';
 import { WechatpaySignatureError } from './verify';
 
@@ -34,6 +35,8 @@ const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 export const V3_TIME_EXPIRE_MARGIN_MS = 90_000;
 const RETRYABLE_CODES = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'FREQUENCY_LIMITED']);
 const NOT_FOUND_CODES = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST']);
+/** Refund notification event types and the refund_status each must carry. */
+const REFUND_EVENTS: Record<string, RefundReport['status'] | undefined> = { 'REFUND.SUCCESS': 'SUCCESS', 'REFUND.ABNORMAL': 'ABNORMAL', 'REFUND.CLOSED': 'CLOSED' };
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -151,6 +154,68 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   async readNotification(req: HttpRequestLike): Promise<TradeReport> {
+    const { eventType, plaintext } = await this.openNotification(req);
+    if (eventType !== 'TRANSACTION.SUCCESS') throw new NotificationRejected(`unexpected event_type ${JSON.stringify(eventType)}.`, 400);
+    try {
+      return toTradeReport(JSON.parse(plaintext));
+    } catch (e) {
+      throw new NotificationRejected(`resource is not a usable transaction: ${(e as Error).message}`, 400);
+    }
+  }
+
+  /** Payment (TRANSACTION.SUCCESS) and refund (REFUND.SUCCESS | ABNORMAL | CLOSED) notifications share one URL. */
+  async readAnyNotification(req: HttpRequestLike): Promise<ProviderNotification> {
+    const { eventType, originalType, plaintext } = await this.openNotification(req);
+    const refundStatus = REFUND_EVENTS[eventType as string];
+    if (refundStatus === undefined) return { kind: 'payment', report: await this.readNotification(req) };
+    if (originalType !== undefined && originalType !== 'refund') throw new NotificationRejected(`a ${eventType} resource of type ${JSON.stringify(originalType)}.`, 400);
+    let report: RefundReport;
+    try {
+      report = toRefundReport(JSON.parse(plaintext), 'refund_status', this.config.mchid);
+    } catch (e) {
+      throw new NotificationRejected(`resource is not a usable refund: ${(e as Error).message}`, 400);
+    }
+    if (report.status !== refundStatus) throw new NotificationRejected(`${eventType} carries refund_status ${report.status}.`, 400);
+    if (!report.outTradeNo) throw new NotificationRejected('refund notification has no out_trade_no.', 400);
+    return { kind: 'refund', report };
+  }
+
+  /**
+   * `POST /v3/refund/domestic/refunds`. The answer is verified like every answer; its status is usually
+   * PROCESSING ("accepted"): the outcome comes by notification or queryRefund.
+   */
+  async refund(application: RefundApplication): Promise<RefundReport> {
+    checkRefund(application);
+    // Built once: every retry sends these bytes, with the same out_refund_no (refunded at most once).
+    const body: Record<string, unknown> = { out_trade_no: application.outTradeNo, out_refund_no: application.outRefundNo };
+    if (application.reason !== undefined) body.reason = application.reason;
+    if (application.notifyUrl !== undefined) body.notify_url = application.notifyUrl;
+    body.amount = { refund: application.amountFen, total: application.totalFen, currency: 'CNY' };
+    const answer = await this.call('POST', '/v3/refund/domestic/refunds', JSON.stringify(body));
+    return this.refundAnswer(answer, application.outRefundNo);
+  }
+
+  /** `GET /v3/refund/domestic/refunds/{out_refund_no}`; a number WeChat Pay does not know is a ProviderError RESOURCE_NOT_EXISTS. */
+  async queryRefund(query: RefundQuery): Promise<RefundReport> {
+    checkRefund(query);
+    const answer = await this.call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(query.outRefundNo)}`);
+    return this.refundAnswer(answer, query.outRefundNo);
+  }
+
+  private refundAnswer(answer: HttpAnswer, outRefundNo: string): RefundReport {
+    let report: RefundReport;
+    try {
+      report = toRefundReport(parseJson(answer.body, 'refund answer'), 'status', this.config.mchid);
+    } catch (e) {
+      if (e instanceof MalformedRefund) throw new ProviderError(`WeChat Pay sent a malformed refund: ${e.message}`);
+      throw e;
+    }
+    if (report.outRefundNo !== outRefundNo) throw new ProviderError(`WeChat Pay answered for refund ${report.outRefundNo}, not ${outRefundNo}.`);
+    return report;
+  }
+
+  /** Verifies the signature over the raw body, then decrypts the resource. */
+  private async openNotification(req: HttpRequestLike): Promise<{ eventType: unknown; originalType?: unknown; plaintext: string }> {
     try {
       await this.keys.verify(req.headers, req.rawBody);
     } catch (e) {
@@ -165,35 +230,20 @@ export class WxPayV3Gateway implements WxPayGateway {
       throw new NotificationRejected('body is not JSON.', 400);
     }
     const n = note as { event_type?: unknown; resource?: Record<string, unknown> } | null;
-    if (n?.event_type !== 'TRANSACTION.SUCCESS') throw new NotificationRejected(`unexpected event_type ${JSON.stringify(n?.event_type)}.`, 400);
-    const r = n.resource;
+    const eventType = n?.event_type;
+    if (eventType !== 'TRANSACTION.SUCCESS' && (typeof eventType !== 'string' || REFUND_EVENTS[eventType] === undefined)) {
+      throw new NotificationRejected(`unexpected event_type ${JSON.stringify(eventType)}.`, 400);
+    }
+    const r = n!.resource;
     if (typeof r !== 'object' || r === null || r.algorithm !== 'AEAD_AES_256_GCM') throw new NotificationRejected('resource is missing or not AEAD_AES_256_GCM.', 400);
     const { ciphertext, nonce, associated_data: aad = '' } = r;
     if (typeof ciphertext !== 'string' || typeof nonce !== 'string' || typeof aad !== 'string') throw new NotificationRejected('resource fields are missing.', 400);
-    let plaintext: string;
     try {
-      plaintext = decryptResource({ ciphertext, nonce, associated_data: aad }, this.config.apiV3Key);
+      return { eventType, originalType: r.original_type, plaintext: decryptResource({ ciphertext, nonce, associated_data: aad }, this.config.apiV3Key) };
     } catch (e) {
       if (e instanceof ResourceDecryptError) throw new NotificationRejected(e.message, 401);
       throw e;
     }
-    try {
-      return toTradeReport(JSON.parse(plaintext));
-    } catch (e) {
-      throw new NotificationRejected(`resource is not a usable transaction: ${(e as Error).message}`, 400);
-    }
-  }
-
-  async readAnyNotification(req: HttpRequestLike): Promise<ProviderNotification> {
-    return { kind: 'payment', report: await this.readNotification(req) };
-  }
-
-  async refund(): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
-  }
-
-  async queryRefund(): Promise<RefundReport> {
-    throw new AppError('REFUND_UNAVAILABLE', 'Refunds are not implemented yet.');
   }
 
   ackNotification(): HttpReply {
@@ -235,7 +285,7 @@ export class WxPayV3Gateway implements WxPayGateway {
       );
       const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', 'User-Agent': 'wechat-miniprogram-checkout-template' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
-      const answer = await httpRequest({ method, url: url.toString(), headers, body, timeoutMs: this.timeoutMs });
+      const answer = await httpRequest({ method, url: url.toString(), headers, body, timeoutMs: this.timeoutMs, ...(this.config.apiCa ? { tls: { ca: this.config.apiCa } } : {}) });
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw errorFrom(answer);
     }, this.retry);
