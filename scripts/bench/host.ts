@@ -23,7 +23,9 @@ function freePort(): Promise<number> {
 
 export async function startHost(root: string, sandboxDir: string, port?: number): Promise<Host> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port ?? (await freePort())), SANDBOX_DIR: sandboxDir, ORDER_TTL_SECONDS: '1800' };
-  const child = spawn(process.execPath, [path.join(root, '.build', 'local-host.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_HOST_NODE_ARGS (e.g. "--cpu-prof") profiles the host.
+  const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, '.build', 'local-host.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the local host did not start within 60 s:\n${out}`)), 60_000);

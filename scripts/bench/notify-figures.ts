@@ -1,11 +1,13 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encryptResource } from '../../cloudfunctions/common/wxpay/v3/aead';
 import { wechatpayHeaders } from '../../cloudfunctions/common/wxpay/v3/signing';
 import { toRfc3339Beijing } from '../../cloudfunctions/common/time';
 import type { WxPayV3Trade } from '../local-host/emulators/wxpay-v3';
-import { loadOrCreateSandboxKeys } from '../local-host/sandbox-env';
-import { createMemoryDatabase } from '../local-host/wx-server-sdk';
+import { loadBuiltFunction } from '../local-host/load-built-function';
+import { applySandboxDefaults, loadOrCreateSandboxKeys } from '../local-host/sandbox-env';
+import { createMemoryDatabase, runWithContext, useDatabase } from '../local-host/wx-server-sdk';
 
 /**
  * TRANSACTION.SUCCESS notifications as WeChat Pay sends them (encrypted with the APIv3 key, signed
@@ -70,4 +72,51 @@ export function paidCount(sandboxDir: string, orderIds: string[]): number {
   const n = db.dump('orders').filter((o) => wanted.has(o._id) && o.status === 'PAID').length;
   db.close();
   return n;
+}
+
+/**
+ * The same notifications handed straight to the built payNotify's main() one after another, in a
+ * process of its own (one core): in blocks of 100, in turn with the database the host uses on the
+ * SANDBOX_DIR and with a copy of it in memory only, so both see the same machine load. What the
+ * function and the store cost without the HTTP server and client.
+ */
+export async function notifyWorker(root: string, sandboxDir: string, notesFile: string): Promise<void> {
+  const notes = JSON.parse(fs.readFileSync(notesFile, 'utf8')) as { headers: Record<string, string>; body: string }[];
+  applySandboxDefaults(process.env, loadOrCreateSandboxKeys(sandboxDir), 'http://127.0.0.1:9');
+  const disk = createMemoryDatabase({ dir: path.join(sandboxDir, 'db') });
+  const memory = createMemoryDatabase();
+  for (const name of disk.collectionNames()) for (const doc of disk.dump(name)) await memory.collection(name).add({ data: doc });
+  const main = loadBuiltFunction(root, 'payNotify');
+  const event = (n: (typeof notes)[number]) => ({
+    httpMethod: 'POST',
+    path: '/http/payNotify',
+    headers: n.headers,
+    queryStringParameters: {},
+    body: Buffer.from(n.body).toString('base64'),
+    isBase64Encoded: true,
+  });
+  const stats = { disk: { n: 0, ms: 0, acked: 0 }, memory: { n: 0, ms: 0, acked: 0 } };
+  const run = async (n: (typeof notes)[number], where: 'disk' | 'memory', count: boolean) => {
+    useDatabase(where === 'disk' ? disk : memory);
+    const t0 = performance.now();
+    const r = (await runWithContext({ SOURCE: 'wx_http' }, () => main(event(n)))) as { statusCode?: number };
+    if (!count) return;
+    stats[where].ms += performance.now() - t0;
+    stats[where].n++;
+    if ((r?.statusCode ?? 200) < 300) stats[where].acked++;
+  };
+  // Warm-up on both (their orders are the same, so each notification is a first delivery in each).
+  for (const n of notes.slice(0, 50)) {
+    await run(n, 'disk', false);
+    await run(n, 'memory', false);
+  }
+  const rest = notes.slice(50);
+  for (let i = 0; i < rest.length; i++) {
+    const n = rest[i];
+    await run(n, Math.floor(i / 100) % 2 === 0 ? 'disk' : 'memory', true);
+  }
+  const perSecond = (s: { n: number; ms: number }) => s.n / (s.ms / 1000);
+  process.stdout.write(
+    JSON.stringify({ disk: { perSecond: perSecond(stats.disk), acked: stats.disk.acked, sent: stats.disk.n }, memory: { perSecond: perSecond(stats.memory), acked: stats.memory.acked, sent: stats.memory.n } }),
+  );
 }

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from './emulators/wxpay-v2';
-import { createWxPayV3Emulator } from './emulators/wxpay-v3';
-import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS } from './emulators/payjs';
+import { createWxPayV2Emulator, wxpayV2NotifyAccepted, type WxPayV2Order } from './emulators/wxpay-v2';
+import { createWxPayV3Emulator, type WxPayV3Trade } from './emulators/wxpay-v3';
+import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS, type PayjsOrder } from './emulators/payjs';
 import { Notifier } from './emulators/notifier';
 import { emulatorStateFile } from './emulators/state-file';
 import { createLocalHost, type HostedFunction } from './host';
@@ -73,22 +73,23 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   };
   // The emulators' payments live next to the orders, so a PENDING order stays payable after a restart.
   const stateDir = path.join(opts.sandboxDir, 'emulators');
+  const stores = { v3: emulatorStateFile<WxPayV3Trade>(stateDir, 'wxpay-v3'), v2: emulatorStateFile<WxPayV2Order>(stateDir, 'wxpay-v2'), payjs: emulatorStateFile<PayjsOrder>(stateDir, 'payjs') };
   const wxpayV3 = createWxPayV3Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, certSerial: keys.certSerial, publicKey: keys.merchantPublicKey, apiV3Key: Buffer.from(keys.apiV3Key) },
     platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },
     notifier: notifier(WXPAY_REDELIVERY_MS, (s) => s === 200 || s === 204),
-    store: emulatorStateFile(stateDir, 'wxpay-v3'),
+    store: stores.v3,
   });
   const wxpayV2 = createWxPayV2Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, key: keys.v2Key },
     notifier: notifier(WXPAY_REDELIVERY_MS, wxpayV2NotifyAccepted),
-    store: emulatorStateFile(stateDir, 'wxpay-v2'),
+    store: stores.v2,
   });
   const payjs = createPayjsEmulator({
     mchid: keys.payjsMchid,
     key: keys.payjsKey,
     notifier: notifier(PAYJS_NOTIFY_SCHEDULE_MS, isPayjsNotifyAccepted),
-    store: emulatorStateFile(stateDir, 'payjs'),
+    store: stores.payjs,
   });
 
   const functions: Record<string, HostedFunction> = {};
@@ -133,6 +134,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       clearInterval(sweeper);
       for (const n of notifiers) n.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      // Open database files cannot be removed on Windows: a closed sandbox lets go of them.
+      for (const store of Object.values(stores)) store.close?.();
+      db.close();
     },
   };
 }

@@ -10,10 +10,11 @@ export interface PersistedRecords<R extends PaymentRecord> {
   /** The records saved by the previous run (empty without a store or a saved state). */
   restored: R[];
   /**
-   * Saves now; call after each change of state (and after each notification attempt). Changes to a
-   * restored record are seen when made through the objects `restored` handed out.
+   * Saves now; call after each change of state (and after each notification attempt). Naming the
+   * records that changed writes just those; without, every record is looked at (changes to a restored
+   * record are seen when made through the objects `restored` handed out).
    */
-  save(): void;
+  save(...changed: R[]): void;
 }
 
 /**
@@ -62,14 +63,22 @@ export function persistRecords<R extends PaymentRecord>(
   read: (saved: unknown) => R,
   all: () => R[],
 ): PersistedRecords<R> {
-  const restoredIds = new Set<string>();
+  // Restored records and their payments, by identity (a watcher's traps are not run to look them up):
+  // an emulator may hand back a restored payment inside a record object it builds anew.
+  const restoredIds = new WeakMap<object, string>();
   const dirty = new Set<string>();
-  const save = () => {
+  const save = (...named: R[]) => {
     if (!store) return;
     const records = all();
-    const changed = records.filter((r) => !restoredIds.has(r.payment.id) || dirty.has(r.payment.id));
+    const changed =
+      named.length > 0
+        ? named
+        : records.filter((r) => {
+            const id = restoredIds.get(r) ?? restoredIds.get(r.payment);
+            return id === undefined || dirty.has(id);
+          });
     store.save(records, changed);
-    dirty.clear();
+    if (named.length === 0) dirty.clear();
   };
 
   const ids = new Set<string>();
@@ -82,8 +91,10 @@ export function persistRecords<R extends PaymentRecord>(
       if (outTradeNos.has(outTradeNo)) throw new Error(`out_trade_no ${outTradeNo} appears twice`);
       ids.add(id);
       outTradeNos.add(outTradeNo);
-      restoredIds.add(id);
-      return watch(r, () => dirty.add(id));
+      const watched = watch(r, () => dirty.add(id));
+      restoredIds.set(watched, id);
+      restoredIds.set(watched.payment, id);
+      return watched;
     }) ?? [];
   return { restored, save };
 }

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 export interface StateStore<R> {
   load(read: (saved: unknown) => R): R[] | undefined;
   save(records: R[], changed?: R[]): void;
+  /** Lets go of the file (a later load or save opens it again). */
+  close?(): void;
 }
 
 /** A state file that cannot be read: the local host refuses to start rather than forget payments. */
@@ -148,6 +150,10 @@ export function emulatorStateFile<R extends object>(dir: string, name: string): 
     save(records, changed) {
       if (changed) write(changed, false);
       else write(records, true);
+    },
+    close() {
+      db?.close();
+      db = undefined;
     },
   };
 }

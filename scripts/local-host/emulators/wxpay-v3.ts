@@ -279,7 +279,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const trade: Trade = { payment, fingerprint, attach: fields.attach };
     trades.set(payment.outTradeNo, trade);
     byId.set(payment.id, trade);
-    persisted.save();
+    persisted.save(trade);
     return jsonReply(200, tradeType === 'JSAPI' ? { prepay_id: payment.prepayId } : { code_url: payment.codeUrl });
   }
 
@@ -301,7 +301,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     if (!t) return error(404, 'ORDER_NOT_EXIST', '订单不存在');
     if (t.payment.status === 'PAID') return error(403, 'ORDERPAID', '订单已支付，不能发起关单');
     t.payment.status = 'CLOSED';
-    persisted.save();
+    persisted.save(t);
     return { statusCode: 204, headers: {}, body: '' };
   }
 
@@ -343,14 +343,14 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const p = t.payment;
     const paidAt = applyPayerOutcome(p, outcome, now());
     if (paidAt === undefined) {
-      persisted.save();
+      persisted.save(t);
       return p;
     }
     p.transactionId = `42000${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(15)}`;
     // A scanned Native payment is made by whoever scanned: give them an openid.
     p.openid ??= `o${crypto.randomBytes(20).toString('base64url').slice(0, 27)}`;
-    persisted.save();
-    await opts.notifier.deliver(p, notification(t), persisted.save);
+    persisted.save(t);
+    await opts.notifier.deliver(p, notification(t), () => persisted.save(t));
     return p;
   }
 

@@ -21,5 +21,21 @@ export function reviveDates(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** Same as parsing with reviveDates, in place; a JSON.parse reviver is several times slower. */
+function revive(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  let n = 0;
+  for (const k in o) {
+    n++;
+    o[k] = revive(o[k]);
+  }
+  return n === 1 && typeof o.$date === 'string' ? new Date(o.$date) : o;
+}
+
 export const encodeDoc = (doc: unknown): string => JSON.stringify(encode(doc));
-export const decodeDoc = <T>(text: string): T => JSON.parse(text, reviveDates) as T;
+export const decodeDoc = <T>(text: string): T => revive(JSON.parse(text)) as T;

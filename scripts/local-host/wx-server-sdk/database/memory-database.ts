@@ -151,7 +151,7 @@ class QueryImpl implements Query {
           const changed = cloneValue(s.doc);
           applyUpdate(changed, updates, api);
           // Like MongoDB's nModified: a document whose content did not change is not counted.
-          if (!valuesEqual(changed, s.doc)) changes.push({ kind: 'replace' as const, coll: this.name, rid: s.rid, doc: changed });
+          if (!valuesEqual(changed, s.doc)) changes.push({ kind: 'replace' as const, coll: this.name, rid: s.rid, doc: changed, before: s.doc });
         }
         if (changes.length > 0) this.backend.store.commit(changes);
         return { stats: { updated: changes.length }, errMsg: `${api}:ok` };
@@ -233,7 +233,7 @@ class DocRefImpl implements DocRef {
       return () => {
         const existing = this.backend.store.byId(this.name, this.id);
         const next = { _id: this.id, ...doc };
-        this.backend.store.commit([existing ? { kind: 'replace', coll: this.name, rid: existing.rid, doc: next } : { kind: 'insert', coll: this.name, doc: next }]);
+        this.backend.store.commit([existing ? { kind: 'replace', coll: this.name, rid: existing.rid, doc: next, before: existing.doc } : { kind: 'insert', coll: this.name, doc: next }]);
         return { _id: this.id, stats: { updated: existing ? 1 : 0, created: existing ? 0 : 1 }, errMsg: `${api}:ok` };
       };
     });
@@ -252,7 +252,7 @@ class DocRefImpl implements DocRef {
           const changed = cloneValue(s.doc);
           applyUpdate(changed, updates, api);
           if (!valuesEqual(changed, s.doc)) {
-            this.backend.store.commit([{ kind: 'replace', coll: this.name, rid: s.rid, doc: changed }]);
+            this.backend.store.commit([{ kind: 'replace', coll: this.name, rid: s.rid, doc: changed, before: s.doc }]);
             updated = 1;
           }
         }

@@ -27,7 +27,8 @@ export interface StoredDoc {
 
 export type Change =
   | { kind: 'insert'; coll: string; doc: Doc }
-  | { kind: 'replace'; coll: string; rid: number; doc: Doc }
+  /** `before`, when given, lets an update whose indexed values did not change leave the index alone. */
+  | { kind: 'replace'; coll: string; rid: number; doc: Doc; before?: Doc }
   | { kind: 'delete'; coll: string; rid: number };
 
 /** A document a transaction read or wrote, as it saw it (rid 0: it did not exist). */
@@ -127,15 +128,27 @@ export class SqliteStore {
     })();
   }
 
-  private addEntries(coll: string, rid: number, doc: Doc, paths = this.paths.get(coll) ?? []): void {
+  private entriesOf(coll: string, doc: Doc, paths = this.paths.get(coll) ?? []): [string, string][] {
+    const out: [string, string][] = [];
     for (const p of paths) {
       const keys = new Set<string>();
       for (const v of candidates(valuesAtPath(doc, p.segs))) {
         const k = indexKey(v);
         if (k !== undefined) keys.add(k);
       }
-      for (const k of keys) this.stmt.addEntry.run(coll, p.path, k, rid);
+      for (const k of keys) out.push([p.path, k]);
     }
+    return out;
+  }
+
+  private addEntries(coll: string, rid: number, doc: Doc, paths = this.paths.get(coll) ?? []): void {
+    for (const [path, key] of this.entriesOf(coll, doc, paths)) this.stmt.addEntry.run(coll, path, key, rid);
+  }
+
+  private sameEntries(coll: string, a: Doc, b: Doc): boolean {
+    const x = this.entriesOf(coll, a);
+    const y = this.entriesOf(coll, b);
+    return x.length === y.length && x.every(([p, k], i) => y[i][0] === p && y[i][1] === k);
   }
 
   private apply(c: Change): number {
@@ -156,8 +169,10 @@ export class SqliteStore {
       }
       case 'replace':
         this.stmt.replace.run(encodeDoc(c.doc), c.rid);
-        this.stmt.dropEntries.run(c.rid);
-        this.addEntries(c.coll, c.rid, c.doc);
+        if (!c.before || !this.sameEntries(c.coll, c.before, c.doc)) {
+          this.stmt.dropEntries.run(c.rid);
+          this.addEntries(c.coll, c.rid, c.doc);
+        }
         return c.rid;
       case 'delete':
         this.stmt.remove.run(c.rid);

@@ -31,6 +31,7 @@ interface Touched {
   /** As first seen (rid 0: absent). */
   rid: number;
   ver: number;
+  before: Doc | null;
   doc: Doc | null;
   dirty: boolean;
 }
@@ -49,7 +50,7 @@ class Attempt {
     let t = this.touched.get(key);
     if (!t) {
       const s = this.backend.store.byId(coll, id);
-      t = { coll, id, rid: s?.rid ?? 0, ver: s?.ver ?? 0, doc: s?.doc ?? null, dirty: false };
+      t = { coll, id, rid: s?.rid ?? 0, ver: s?.ver ?? 0, before: s?.doc ?? null, doc: s?.doc ?? null, dirty: false };
       this.touched.set(key, t);
     }
     return t;
@@ -73,7 +74,7 @@ class Attempt {
     for (const t of this.touched.values()) {
       expect.push({ coll: t.coll, id: t.id, rid: t.rid, ver: t.ver });
       if (!t.dirty) continue;
-      if (t.doc && t.rid) changes.push({ kind: 'replace', coll: t.coll, rid: t.rid, doc: t.doc });
+      if (t.doc && t.rid) changes.push({ kind: 'replace', coll: t.coll, rid: t.rid, doc: t.doc, before: t.before ?? undefined });
       else if (t.doc) changes.push({ kind: 'insert', coll: t.coll, doc: t.doc });
       else if (t.rid) changes.push({ kind: 'delete', coll: t.coll, rid: t.rid });
     }
