@@ -10,7 +10,7 @@ export interface HttpCall {
   body?: string;
   /** The whole attempt (connect, send, receive every byte), not only an idle socket. */
   timeoutMs: number;
-  /** Mutual TLS and a private CA for https (e.g. the v2 refund API's merchant certificate). */
+  /** For https: a client certificate (mutual TLS) and the CAs to trust instead of Node's roots. */
   tls?: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer };
 }
 
