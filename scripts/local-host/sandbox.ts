@@ -82,7 +82,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   };
   // The emulators' payments live next to the orders, so a PENDING order stays payable after a restart.
   const stateDir = path.join(opts.sandboxDir, 'emulators');
-  const stores = { v3: emulatorStateFile<WxPayV3Trade>(stateDir, 'wxpay-v3'), v2: emulatorStateFile<WxPayV2Order>(stateDir, 'wxpay-v2'), payjs: emulatorStateFile<PayjsOrder>(stateDir, 'payjs'), shipping: emulatorStateFile<ShippingRecord>(stateDir, 'shipping') };
+  const stores = { v3: emulatorStateFile<WxPayV3Trade>(stateDir, 'wxpay-v3'), v2: emulatorStateFile<WxPayV2Order>(stateDir, 'wxpay-v2'), payjs: emulatorStateFile<PayjsOrder>(stateDir, 'payjs'), shipping: emulatorStateFile<ShippingRecord>(stateDir, 'shipping', (r) => r.transactionId) };
   const wxpayV3 = createWxPayV3Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, certSerial: keys.certSerial, publicKey: keys.merchantPublicKey, apiV3Key: Buffer.from(keys.apiV3Key) },
     platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },

@@ -74,10 +74,11 @@ function readLegacy<R>(file: string, read: (saved: unknown) => R): R[] | undefin
  * records whose JSON changed are written, so a change costs one row, not the whole state. Records are
  * plain JSON data (no Dates, Buffers or keys).
  */
-export function emulatorStateFile<R extends object>(dir: string, name: string): StateStore<R> {
+export function emulatorStateFile<R extends object>(dir: string, name: string, idOf: (r: R) => unknown = (r) => (r as { payment?: { id?: unknown } }).payment?.id): StateStore<R> {
+  // Payment records are keyed by their payment id; other records (shipping) say what keys them.
   const keyOf = (r: R): string => {
-    const id = (r as { payment?: { id?: unknown } }).payment?.id;
-    if (typeof id !== 'string' || id === '') throw new Error(`an emulator record of ${name} has no payment id`);
+    const id = idOf(r);
+    if (typeof id !== 'string' || id === '') throw new Error(`an emulator record of ${name} has no id`);
     return id;
   };
   const file = path.join(dir, `${name}.sqlite`);
