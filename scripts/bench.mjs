@@ -7,5 +7,5 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
 const outfile = join(root, '.build', 'bench.js');
-await build({ entryPoints: [join(root, 'scripts', 'bench', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'warning' });
+await build({ entryPoints: [join(root, 'scripts', 'bench', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'warning', external: ['better-sqlite3'] });
 execFileSync(process.execPath, [outfile], { stdio: 'inherit' });

@@ -100,6 +100,8 @@ const [chunks] = await Promise.all([
       entryPoints: [join(root, 'scripts', 'local-host', 'main.ts')],
       outfile: join(root, '.build', 'local-host.js'),
       target: 'node18',
+      // A native addon: loaded from node_modules at run time.
+      external: ['better-sqlite3'],
     }),
 ]);
 const files = [...new Set(chunks.flat())].sort();

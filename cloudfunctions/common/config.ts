@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from './errors';
+import type { PlatformKey } from './wxpay/v3/verify';
 
 /**
  * All configuration comes from environment variables (the same names in the cloud console and
@@ -29,8 +30,11 @@ export interface WxPayV3Config extends WxPayCommon {
   certSerial: string;
   /** APIv3 key: 32 bytes, decrypts notification resources. */
   apiV3Key: Buffer;
-  /** WeChat Pay verification keys by `Wechatpay-Serial`: `PUB_KEY_ID_…` and/or platform certificate serials. */
-  platformKeys: Map<string, crypto.KeyObject>;
+  /**
+   * WeChat Pay verification keys by `Wechatpay-Serial`: public keys by `PUB_KEY_ID_…`, platform
+   * certificates (kept whole: their validity dates are checked) by serial.
+   */
+  platformKeys: Map<string, PlatformKey>;
 }
 
 export interface WxPayV2Config extends WxPayCommon {
@@ -131,8 +135,8 @@ function privateKeyFrom(env: Env, baseDir: string): crypto.KeyObject {
   }
 }
 
-function platformKeysFrom(env: Env, baseDir: string): Map<string, crypto.KeyObject> {
-  const keys = new Map<string, crypto.KeyObject>();
+function platformKeysFrom(env: Env, baseDir: string): Map<string, PlatformKey> {
+  const keys = new Map<string, PlatformKey>();
   const pubPath = get(env, 'WXPAY_PLATFORM_PUBLIC_KEY_PATH');
   const pubId = get(env, 'WXPAY_PLATFORM_PUBLIC_KEY_ID');
   if (pubPath || pubId) {
@@ -156,7 +160,7 @@ function platformKeysFrom(env: Env, baseDir: string): Map<string, crypto.KeyObje
       } catch (e) {
         throw new ConfigError('WXPAY_PLATFORM_CERT_PATH', `has ${file}, which is not a readable X.509 certificate (${(e as Error).message}).`);
       }
-      keys.set(cert.serialNumber.toUpperCase(), cert.publicKey);
+      keys.set(cert.serialNumber.toUpperCase(), cert);
     }
   }
   if (keys.size === 0) {

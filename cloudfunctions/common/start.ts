@@ -9,8 +9,8 @@ import { ShippingService } from './shipping/service';
 
 /**
  * Builds a function instance's context from the environment, once, at cold start. A configuration
- * error is logged and returned, so every call answers CONFIG_ERROR naming the variable instead of the
- * function failing to load.
+ * error is logged with its details (the variable, the file, what is wrong with it) and returned, so
+ * every call answers CONFIG_ERROR, with a generic message, instead of the function failing to load.
  */
 export function startContext(db: Database, env: Record<string, string | undefined> = process.env, baseDir?: string, openapi?: OpenApi): OrderContext | AppError {
   try {

@@ -1,5 +1,7 @@
-import type { Database } from './db/types';
-import { PRODUCTS } from './catalog';
+import { AppError } from './errors';
+import { PRODUCTS, type ProductDoc } from './catalog';
+import { getIfExists } from './db/transaction';
+import type { Command, Transaction } from './db/types';
 
 export interface StockLine {
   skuId: string;
@@ -7,30 +9,24 @@ export interface StockLine {
 }
 
 /**
- * Takes stock for every line or for none. Each line is a conditional decrement (`stock >= quantity`),
- * so concurrent orders can never oversell; if a later line fails, the lines already taken are given
- * back. Returns the skuId that was short, or undefined on success.
+ * Inside the transaction that inserts the order: takes stock for every line, or rolls the whole
+ * transaction back with OUT_OF_STOCK. Concurrent orders cannot oversell: a transaction that read a
+ * stock another one changed is run again.
  */
-export async function reserveStock(db: Database, lines: StockLine[]): Promise<string | undefined> {
-  const _ = db.command;
-  const taken: StockLine[] = [];
+export async function takeStock(t: Transaction, _: Command, lines: StockLine[], nameOf: (skuId: string) => string): Promise<void> {
   for (const line of lines) {
-    const { stats } = await db
-      .collection(PRODUCTS)
-      .where({ _id: line.skuId, stock: _.gte(line.quantity) })
-      .update({ data: { stock: _.inc(-line.quantity) } });
-    if (stats.updated !== 1) {
-      await releaseStock(db, taken);
-      return line.skuId;
-    }
-    taken.push(line);
+    const ref = t.collection(PRODUCTS).doc(line.skuId);
+    const product = await getIfExists<ProductDoc>(ref);
+    if (!product || product.stock < line.quantity) await t.rollback(new AppError('OUT_OF_STOCK', `Not enough stock for ${nameOf(line.skuId)}.`));
+    await ref.update({ data: { stock: _.inc(-line.quantity) } });
   }
-  return undefined;
 }
 
-export async function releaseStock(db: Database, lines: StockLine[]): Promise<void> {
-  const _ = db.command;
+/** Inside the transaction that closes the order: gives its stock back (a product deleted since is skipped). */
+export async function returnStock(t: Transaction, _: Command, lines: StockLine[]): Promise<void> {
   for (const line of lines) {
-    await db.collection(PRODUCTS).doc(line.skuId).update({ data: { stock: _.inc(line.quantity) } });
+    const ref = t.collection(PRODUCTS).doc(line.skuId);
+    const product = await getIfExists<ProductDoc>(ref);
+    if (product) await ref.update({ data: { stock: _.inc(line.quantity) } });
   }
 }

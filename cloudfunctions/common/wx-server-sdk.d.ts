@@ -8,5 +8,5 @@ declare module 'wx-server-sdk' {
   export function database(): Database;
   /** 云调用: needs the method listed in the function's config.json permissions.openapi. */
   export const openapi: OpenApi;
-  export function getWXContext(): { OPENID?: string; APPID?: string; UNIONID?: string; ENV?: string };
+  export function getWXContext(): { OPENID?: string; APPID?: string; UNIONID?: string; ENV?: string; SOURCE?: string };
 }

@@ -31,6 +31,8 @@ export interface RefundItemView {
   reason: string;
   timeText: string;
   auto: boolean;
+  /** Why the provider refused it (then CLOSED): for staff, the payer sees 退款关闭 only. */
+  failure: string;
   /** PROCESSING or ABNORMAL: not final, worth asking the provider again. */
   open: boolean;
 }
@@ -61,6 +63,7 @@ export function refundItemView(r: Refund): RefundItemView {
     reason: r.reason ?? '',
     timeText: formatTime(r.succeededAt ?? r.createdAt),
     auto: r.requestedBy === 'auto',
+    failure: r.failure ?? '',
     open: r.status === 'PROCESSING' || r.status === 'ABNORMAL',
   };
 }

@@ -75,6 +75,39 @@ async function httpFunction(fn: HostedFunction, req: http.IncomingMessage, url: 
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Headers a reverse proxy or tunnel adds: such a request came from outside this machine. */
+const PROXY_HEADER = /^(forwarded|via|x-forwarded-.+|x-real-ip)$/;
+
+export function isProxied(headers: http.IncomingHttpHeaders): boolean {
+  return Object.keys(headers).some((h) => PROXY_HEADER.test(h.toLowerCase()));
+}
+
+/**
+ * Why a request may not reach the identity (`/api/*`), sandbox and emulator routes, or undefined when
+ * it may. Those trust the caller (X-WX-OPENID names the user, the sandbox pays orders), so they answer
+ * only this machine: a loopback Host name (no DNS rebinding) and no proxy headers (a tunnel or reverse
+ * proxy put in front for the notify URL forwards the whole world).
+ */
+function localOnlyRefusal(req: http.IncomingMessage): string | undefined {
+  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
+  if (!LOOPBACK_NAMES.has(hostname)) return 'the local host answers only 127.0.0.1 / localhost';
+  if (isProxied(req.headers)) return 'proxied requests reach only the notify route (/http/payNotify)';
+  return undefined;
+}
+
+/**
+ * The sandbox's POST routes pay orders and inject faults: only JSON (a cross-site form or text/plain
+ * post cannot send it without a CORS preflight, which is never granted) from no page or a page of this
+ * host (the console).
+ */
+function crossSiteRefusal(req: http.IncomingMessage): string | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') return 'sandbox POST routes take Content-Type: application/json';
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host}`) return `requests from ${origin} are not accepted`;
+  return undefined;
+}
+
 export function createLocalHost(opts: LocalHostOptions): http.Server {
   return http.createServer(localHostHandler(opts));
 }
@@ -90,14 +123,15 @@ export function createLocalTlsHost(opts: LocalHostOptions, tls: { key: Buffer; c
 function localHostHandler(opts: LocalHostOptions): http.RequestListener {
   return (req, res) => {
     void (async () => {
-      // Only loopback names: a web page that rebinds its own domain to 127.0.0.1 gets nothing here.
-      const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
-      if (!LOOPBACK_NAMES.has(hostname)) return sendJson(res, 403, { error: 'the local host answers only 127.0.0.1 / localhost' });
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const rawBody = await readBody(req);
       const [, first, second] = url.pathname.split('/');
+      // The notify route verifies every notification itself: it is the one route that may be exposed
+      // (through a tunnel or reverse proxy, whatever Host and forwarding headers it adds).
+      if (first === 'http' && opts.functions[second]?.kind === 'http') return httpFunction(opts.functions[second], req, url, await readBody(req), res);
+      const refusal = localOnlyRefusal(req);
+      if (refusal) return sendJson(res, 403, { error: refusal });
+      const rawBody = await readBody(req);
       if (first === 'api' && opts.functions[second]?.kind === 'callable') return callFunction(opts.functions[second], req, rawBody, opts.appid, res);
-      if (first === 'http' && opts.functions[second]?.kind === 'http') return httpFunction(opts.functions[second], req, url, rawBody, res);
       const mount = opts.emulators[first];
       if (mount) {
         for (const emu of mount.emulators) {
@@ -106,7 +140,11 @@ function localHostHandler(opts: LocalHostOptions): http.RequestListener {
         }
         return sendJson(res, 404, { code: 'NOT_FOUND', message: `the emulator has no ${url.pathname}` });
       }
-      if (first === 'sandbox' && second === 'api') return opts.sandbox.handle(req.method ?? 'GET', url, rawBody, res);
+      if (first === 'sandbox' && second === 'api') {
+        const crossSite = req.method === 'POST' ? crossSiteRefusal(req) : undefined;
+        if (crossSite) return sendJson(res, 403, { error: crossSite });
+        return opts.sandbox.handle(req.method ?? 'GET', url, rawBody, res);
+      }
       const file = req.method === 'GET' ? opts.serveConsole?.(url.pathname) : undefined;
       if (file) return send(res, 200, { 'content-type': file.type, 'cache-control': 'no-cache' }, file.body);
       sendJson(res, 404, { error: `nothing at ${req.method} ${url.pathname}` });

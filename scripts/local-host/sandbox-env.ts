@@ -55,10 +55,12 @@ const TLS_FILES = {
   clientKeyPath: 'apiclient_key.pem',
 } as const;
 
-const toForgeKey = (k: crypto.KeyObject) => forge.pki.privateKeyFromPem(k.export({ type: 'pkcs1', format: 'pem' }).toString());
 const toForgePublic = (k: crypto.KeyObject) => forge.pki.publicKeyFromPem(k.export({ type: 'spki', format: 'pem' }).toString());
 
-/** node:crypto cannot issue X.509 certificates, so node-forge signs them (keys still come from node:crypto). */
+/**
+ * node:crypto cannot issue X.509 certificates: node-forge lays out the certificate, node:crypto makes
+ * the keys and the signature (forge's pure-JS RSA would take about half a second per certificate).
+ */
 function issue(opts: {
   subject: forge.pki.CertificateField[];
   publicKey: crypto.KeyObject;
@@ -73,16 +75,25 @@ function issue(opts: {
   cert.setSubject(opts.subject);
   cert.setIssuer(opts.issuer.subject);
   cert.setExtensions(opts.extensions);
-  cert.sign(toForgeKey(opts.issuer.privateKey), forge.md.sha256.create());
+  // What forge's cert.sign does, with the RSA signature computed by node:crypto.
+  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  // getTBSCertificate is public in node-forge but missing from its typings.
+  cert.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
+  cert.signature = crypto.sign('sha256', tbs, opts.issuer.privateKey).toString('binary');
   return forge.pki.certificateToPem(cert);
 }
 
-/** Writes the sandbox CA, the listener's certificate and the merchant client certificate for `mchid`. */
-function createTlsFiles(files: SandboxTls, mchid: string): void {
+/**
+ * Writes the sandbox CA, the listener's certificate and the merchant client certificate for `mchid`.
+ * The client certificate holds the merchant API key, as at WeChat Pay (apiclient_key.pem is the key
+ * that also signs v3 requests).
+ */
+function createTlsFiles(files: SandboxTls, mchid: string, merchantKey: crypto.KeyObject): void {
   const gen = () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ca = gen();
   const server = gen();
-  const client = gen();
+  const client = { privateKey: merchantKey, publicKey: crypto.createPublicKey(merchantKey) };
   const caSubject = [
     { name: 'commonName', value: 'Local host sandbox CA (throwaway)' },
     { name: 'organizationName', value: 'wechat-miniprogram-checkout-template sandbox' },
@@ -161,7 +172,7 @@ export function loadOrCreateSandboxKeys(sandboxDir: string): SandboxKeys {
   const merchantPrivate = crypto.createPrivateKey(fs.readFileSync(merchantKeyPath));
   const tls = Object.fromEntries(Object.entries(TLS_FILES).map(([k, name]) => [k, path.join(dir, name)])) as unknown as SandboxTls;
   // A SANDBOX_DIR made before the certificates existed gets them now.
-  if (!Object.values(tls).every((f) => fs.existsSync(f))) createTlsFiles(tls, ids.wxpayMchid);
+  if (!Object.values(tls).every((f) => fs.existsSync(f))) createTlsFiles(tls, ids.wxpayMchid, merchantPrivate);
   return {
     ...ids,
     tls,

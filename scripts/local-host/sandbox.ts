@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from './emulators/wxpay-v2';
-import { createWxPayV3Emulator } from './emulators/wxpay-v3';
-import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS } from './emulators/payjs';
+import { createWxPayV2Emulator, wxpayV2NotifyAccepted, type WxPayV2Order } from './emulators/wxpay-v2';
+import { createWxPayV3Emulator, type WxPayV3Trade } from './emulators/wxpay-v3';
+import { createPayjsEmulator, isPayjsNotifyAccepted, PAYJS_NOTIFY_SCHEDULE_MS, type PayjsOrder } from './emulators/payjs';
 import { Notifier } from './emulators/notifier';
-import { createShippingEmulator, type ShippingEmulator } from './emulators/shipping';
+import { createShippingEmulator, type ShippingEmulator, type ShippingRecord } from './emulators/shipping';
 import { findPaidPayment } from './emulators/shipping-payments';
 import { emulatorStateFile } from './emulators/state-file';
 import { createLocalHost, createLocalTlsHost, type HostedFunction } from './host';
@@ -82,30 +82,31 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   };
   // The emulators' payments live next to the orders, so a PENDING order stays payable after a restart.
   const stateDir = path.join(opts.sandboxDir, 'emulators');
+  const stores = { v3: emulatorStateFile<WxPayV3Trade>(stateDir, 'wxpay-v3'), v2: emulatorStateFile<WxPayV2Order>(stateDir, 'wxpay-v2'), payjs: emulatorStateFile<PayjsOrder>(stateDir, 'payjs'), shipping: emulatorStateFile<ShippingRecord>(stateDir, 'shipping', (r) => r.transactionId) };
   const wxpayV3 = createWxPayV3Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, certSerial: keys.certSerial, publicKey: keys.merchantPublicKey, apiV3Key: Buffer.from(keys.apiV3Key) },
     platform: { publicKeyId: keys.platformPublicKeyId, privateKey: keys.platformPrivateKey },
     notifier: notifier(WXPAY_REDELIVERY_MS, (s) => s === 200 || s === 204),
-    store: emulatorStateFile(stateDir, 'wxpay-v3'),
+    store: stores.v3,
     refundSucceedAfterMs: opts.refundSucceedAfterMs,
   });
   const wxpayV2 = createWxPayV2Emulator({
     merchant: { mchid: keys.wxpayMchid, appid: keys.appid, key: keys.v2Key },
     notifier: notifier(WXPAY_REDELIVERY_MS, wxpayV2NotifyAccepted),
-    store: emulatorStateFile(stateDir, 'wxpay-v2'),
+    store: stores.v2,
     refundSucceedAfterMs: opts.refundSucceedAfterMs,
   });
   const payjs = createPayjsEmulator({
     mchid: keys.payjsMchid,
     key: keys.payjsKey,
     notifier: notifier(PAYJS_NOTIFY_SCHEDULE_MS, isPayjsNotifyAccepted),
-    store: emulatorStateFile(stateDir, 'payjs'),
+    store: stores.payjs,
   });
 
   // 发货信息管理 answers the functions' cloud.openapi calls, about the payments the emulators above hold.
   const shipping = createShippingEmulator({
     findPayment: (key) => findPaidPayment([wxpayV3, wxpayV2], key),
-    store: emulatorStateFile(stateDir, 'shipping'),
+    store: stores.shipping,
   });
   useOpenApi(shipping);
 
@@ -168,6 +169,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       clearInterval(sweeper);
       for (const n of notifiers) n.stop();
       await Promise.all([server, tlsServer].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+      // Open database files cannot be removed on Windows: a closed sandbox lets go of them.
+      for (const store of Object.values(stores)) store.close?.();
+      db.close();
     },
   };
 }

@@ -239,7 +239,10 @@ export function describeWxPayFlows(title: string, env: Record<string, string>): 
       expect(r.ok ? null : r.error.code).toBe('PROVIDER_ERROR');
       const doc = await s.order(stuck.orderId);
       expect(doc.status).toBe('PENDING');
-      expect(doc.payMethod).toBeUndefined();
+      // Recorded before the provider was asked: a trade may exist, so cancel and expiry close it there.
+      expect(doc.payMethod).toBe('wechat');
+      expect(doc.payment).toMatchObject({ provider: version, tradeType: 'JSAPI' });
+      expect(doc.payment.prepayId).toBeUndefined();
       await s.post('/sandbox/api/faults', { provider: version, clear: true });
       const retried = await s.ok(alice, { action: 'pay', orderId: stuck.orderId, method: 'wechat' });
       expect(retried.order.outTradeNo).toBe(stuck.outTradeNo);

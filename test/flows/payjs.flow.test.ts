@@ -507,7 +507,7 @@ describe('PAYJS checkout flows through the local host', () => {
     expect(emulated(noId.payment.id).status).toBe('WAITING'); // unknown to us: PAYJS cannot be told
   });
 
-  it('expiry closes the PAYJS order at PAYJS when its id is known, best effort when that fails', async () => {
+  it('expiry closes the PAYJS order at PAYJS when its id is known; when that fails it stays PENDING until it succeeds', async () => {
     const { order, payment } = await jumped();
     await query(order.orderId, payment.id);
     const failing = await jumped();
@@ -520,9 +520,16 @@ describe('PAYJS checkout flows through the local host', () => {
 
     jest.spyOn(Date, 'now').mockReturnValue(failing.order.expiresAt + 1_000);
     await fault('/api/close', { statusCode: 503, headers: {}, body: '' });
-    expect(await query(failing.order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+    // PAYJS gets no time_expire: a trade that could not be closed is still payable, so the order is kept.
+    expect(await query(failing.order.orderId)).toMatchObject({ status: 'PENDING' });
+    expect(await s.order(failing.order.orderId)).toMatchObject({ needsReconciliation: { attempts: 1 } });
     expect(emulated(failing.payment.id).status).toBe('WAITING');
     expect(closes()).toBe(k0 + 2);
+    jest.spyOn(Date, 'now').mockReturnValue(failing.order.expiresAt + 62_000);
+    expect(await s.runTimer()).toMatchObject({ ok: true });
+    expect(await s.order(failing.order.orderId)).toMatchObject({ status: 'CLOSED', closeReason: 'EXPIRED' });
+    expect((await s.order(failing.order.orderId)).needsReconciliation).toBeUndefined();
+    expect(emulated(failing.payment.id).status).toBe('CLOSED');
   });
 
   it('a hint PAYJS does not know is dropped, so the right one can be recorded; the back-off holds', async () => {

@@ -1,7 +1,8 @@
 import { AppError } from '../../cloudfunctions/common/errors';
 import { fulfilmentOnPaid } from '../../cloudfunctions/common/orders/fulfil';
 import { confirmReceipt } from '../../cloudfunctions/common/orders/receipt';
-import { applyRefundReport, issueRefund } from '../../cloudfunctions/common/orders/refunds';
+import { issueRefund } from '../../cloudfunctions/common/orders/refunds';
+import { applyRefundReport } from '../../cloudfunctions/common/orders/refunds-report';
 import { shipOrder } from '../../cloudfunctions/common/orders/ship';
 import { testContext, type TestContext } from '../merchant/fake-refund-provider';
 

@@ -1,3 +1,4 @@
+import Sqlite from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +22,7 @@ import { makeV3Keys } from '../helpers/wxpay-keys';
 import { merchant as v2Merchant, v2Config } from '../wxpay-v2/helpers';
 
 /**
- * The emulators keep their payments in SANDBOX_DIR/emulators/<provider>.json: an emulator created again
+ * The emulators keep their payments in SANDBOX_DIR/emulators/<provider>.sqlite: an emulator created again
  * on the same file (a restart of the local host) still knows every prepay_id, code_url and PAYJS order,
  * and plays them exactly as before. The merchant side here is the project's own gateway code.
  */
@@ -65,8 +66,27 @@ async function serveCurrent<E extends { handle: WxPayV3Emulator['handle'] }>(cur
   return api.url + prefix;
 }
 
+/** The state file of earlier versions (one JSON array), imported at start. */
 const stateOf = (name: string) => path.join(dir, 'emulators', `${name}.json`);
-const savedIds = (name: string) => (JSON.parse(fs.readFileSync(stateOf(name), 'utf8')) as { payment: EmulatedPayment }[]).map((r) => r.payment.id);
+const stateDbOf = (name: string) => path.join(dir, 'emulators', `${name}.sqlite`);
+const savedIds = (name: string) => {
+  const db = new Sqlite(stateDbOf(name), { readonly: true });
+  try {
+    return db
+      .prepare<[], { data: string }>('SELECT data FROM records ORDER BY rid')
+      .all()
+      .map((r) => (JSON.parse(r.data) as { payment: EmulatedPayment }).payment.id);
+  } finally {
+    db.close();
+  }
+};
+/** Every byte the state database holds, its write-ahead log included. */
+const stateBytes = (name: string) =>
+  fs
+    .readdirSync(path.join(dir, 'emulators'))
+    .filter((f) => f.startsWith(`${name}.sqlite`))
+    .map((f) => fs.readFileSync(path.join(dir, 'emulators', f)).toString('latin1'))
+    .join('');
 
 async function refusal(p: Promise<unknown>): Promise<EmulatorRefusal> {
   const e = await p.then(
@@ -179,8 +199,9 @@ describe('WeChat Pay v3 emulator across a restart', () => {
   it('writes no key and leaves no temporary file behind', async () => {
     await gateway.prepay(order());
     await gateway.prepay(order({ tradeType: 'NATIVE', openid: undefined }));
-    expect(fs.readdirSync(path.join(dir, 'emulators'))).toEqual(['wxpay-v3.json']);
-    const text = fs.readFileSync(stateOf('wxpay-v3'), 'utf8');
+    expect(fs.readdirSync(path.join(dir, 'emulators')).filter((f) => !f.startsWith('wxpay-v3.sqlite'))).toEqual([]);
+    const text = stateBytes('wxpay-v3');
+    expect(text).toContain(emulator.list()[0].id);
     expect(text).not.toContain(keys.merchant.apiV3Key.toString('utf8'));
     expect(text).not.toContain('PRIVATE KEY');
     expect(savedIds('wxpay-v3')).toEqual(emulator.list().map((p) => p.id));
@@ -253,7 +274,8 @@ describe('PAYJS emulator across a restart', () => {
     emulator = create();
     expect(await client.check(placed.id)).toMatchObject({ state: 'SUCCESS', transactionId: paid.transactionId, amountFen: 680 });
     expect(() => emulator.jump(extraData)).toThrow(EmulatorRefusal);
-    expect(fs.readFileSync(stateOf('payjs'), 'utf8')).not.toContain(KEY);
+    expect(stateBytes('payjs')).toContain(placed.id);
+    expect(stateBytes('payjs')).not.toContain(KEY);
   });
 });
 

@@ -98,6 +98,8 @@ describe('refunds on the local host', () => {
     expect(client.subject).toContain(`CN=${keys.wxpayMchid}`);
     expect(client.verify(caCert.publicKey)).toBe(true);
     expect(client.checkPrivateKey(crypto.createPrivateKey(ours.key))).toBe(true);
+    // As at WeChat Pay, apiclient_key.pem is the merchant API key that also signs v3 requests.
+    expect(client.publicKey.export({ type: 'spki', format: 'der' })).toEqual(keys.merchantPublicKey.export({ type: 'spki', format: 'der' }));
     const server = new crypto.X509Certificate(fs.readFileSync(keys.tls.serverCertPath));
     expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(server.checkHost('localhost')).toBe('localhost');

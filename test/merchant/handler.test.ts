@@ -21,6 +21,10 @@ describe('the merchant function', () => {
         touched.push(name);
         return db.collection(name);
       },
+      runTransaction: (callback, times) => {
+        touched.push('(transaction)');
+        return db.runTransaction(callback, times);
+      },
     };
     t.ctx = { ...t.ctx, db: spy, repo: new OrderRepository(spy) };
   });
@@ -74,6 +78,14 @@ describe('the merchant function', () => {
     expect(paid.data.orders.map((o: { status: string }) => o.status)).toEqual(['PENDING']);
     const requested = await call('staff-1', { action: 'listOrders', refund: 'REQUESTED' });
     expect(requested.data.orders.map((o: { orderId: string }) => o.orderId)).toEqual([withRequest._id]);
+
+    // Filters combine with each other and with the cursor.
+    const paidPage = await call('staff-1', { action: 'listOrders', status: 'PAID', limit: 2 });
+    const paidNext = await call('staff-1', { action: 'listOrders', status: 'PAID', limit: 2, cursor: paidPage.data.nextCursor });
+    const paidIds = [...paidPage.data.orders, ...paidNext.data.orders].map((o: { orderId: string }) => o.orderId);
+    expect(paidIds).toEqual([withRequest._id, orders[4]._id, orders[3]._id, orders[2]._id]);
+    const both = await call('staff-1', { action: 'listOrders', status: 'PAID', refund: 'REQUESTED', cursor: first.data.nextCursor });
+    expect(both.data.orders).toEqual([]);
 
     await call('staff-1', { action: 'refund', orderId: orders[2]._id, amountFen: 10, requestId: 'p' });
     const processing = await call('staff-1', { action: 'listOrders', refund: 'PROCESSING' });

@@ -1,6 +1,7 @@
 import { AppError } from '../../cloudfunctions/common/errors';
 import type { OrderDoc } from '../../cloudfunctions/common/orders/model';
-import { applyRefundReport, AUTO_REFUND_REQUEST_ID, issueRefund, queryRefund, reconcileRefunds, refundPaidAfterClose } from '../../cloudfunctions/common/orders/refunds';
+import { AUTO_REFUND_REQUEST_ID, issueRefund, queryRefund, reconcileRefunds, refundPaidAfterClose } from '../../cloudfunctions/common/orders/refunds';
+import { applyRefundReport } from '../../cloudfunctions/common/orders/refunds-report';
 import { resolveRefundRequest } from '../../cloudfunctions/common/orders/refunds-resolve';
 import { sweepExpiredOrders } from '../../cloudfunctions/common/orders/sweep';
 import { testContext, type TestContext } from './fake-refund-provider';

@@ -120,7 +120,11 @@ describe('merchant order page', () => {
         orderId: 'a',
         transactionId: '4200000001',
         refundRequest: { reason: '尺码不合适', requestedAt: 31, status: 'OPEN' },
-        refunds: [refund({ refundId: 'r1', amountFen: 980, status: 'SUCCESS' }), refund({ refundId: 'r2', amountFen: 500, status: 'PROCESSING' })],
+        refunds: [
+          refund({ refundId: 'r0', amountFen: 300, status: 'CLOSED', failure: '基本账户余额不足' }),
+          refund({ refundId: 'r1', amountFen: 980, status: 'SUCCESS' }),
+          refund({ refundId: 'r2', amountFen: 500, status: 'PROCESSING' }),
+        ],
         refundedFen: 980,
       }),
     );
@@ -130,7 +134,9 @@ describe('merchant order page', () => {
     expect(s.callsOf('getOrder')).toHaveLength(1);
     expect(text(comp, '#out-trade-no')).toBe('T20240501000001');
     expect(text(comp, '#left')).toBe('¥15.00');
-    expect(texts(refunds(comp), '.refund-text')).toEqual(['退款中 ¥5.00', '已退款 ¥9.80']);
+    expect(texts(refunds(comp), '.refund-text')).toEqual(['退款中 ¥5.00', '已退款 ¥9.80', '退款关闭 ¥3.00']);
+    // Why the provider refused one: for staff only.
+    expect(texts(refunds(comp), '.refund-failure')).toEqual(['未受理：基本账户余额不足']);
     expect(text(refunds(comp), '#refunded')).toBe('已退款 ¥9.80');
     expect(text(refunds(comp), '#request-status')).toBe('退款申请审核中');
     expect(text(refunds(comp), '#request-reason')).toBe('原因：尺码不合适');

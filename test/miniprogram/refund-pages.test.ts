@@ -102,7 +102,7 @@ describe('order detail: refunds for the payer', () => {
           refundedFen: 500,
           refunds: [
             refund({ refundId: 'a', amountFen: 500, status: 'SUCCESS' }),
-            refund({ refundId: 'b', amountFen: 300, status: 'CLOSED' }),
+            refund({ refundId: 'b', amountFen: 300, status: 'CLOSED', failure: '基本账户余额不足' }),
             refund({ refundId: 'c', amountFen: 200, status: 'ABNORMAL' }),
             refund({ refundId: 'd', amountFen: 100, status: 'PROCESSING' }),
           ],
@@ -118,8 +118,9 @@ describe('order detail: refunds for the payer', () => {
     expect(text(box, '#request-status')).toBe('退款申请已拒绝');
     expect(text(box, '#request-note')).toBe('商家说明：请先寄回商品');
     expect(text(box, '#open-request')).toBe('再次申请退款');
-    // The payer never gets the staff's 刷新.
+    // The payer never gets the staff's 刷新, nor the provider's reason for refusing a refund.
     expect(box.querySelectorAll('.refresh')).toHaveLength(0);
+    expect(box.querySelectorAll('.refund-failure')).toHaveLength(0);
     page.onUnload();
   });
 

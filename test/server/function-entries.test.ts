@@ -8,10 +8,13 @@ import { createMemoryDatabase } from '../../scripts/local-host/wx-server-sdk';
 describe('a function started with a bad configuration', () => {
   const ctx = startContext(createMemoryDatabase(), { WXPAY_MCHID: '1900000109', WXPAY_APPID: 'wx0123456789abcdef' });
 
-  it('keeps loading, and every call names the variable', async () => {
+  it('keeps loading; every call answers CONFIG_ERROR and the log names the variable', async () => {
     expect(ctx).toBeInstanceOf(AppError);
+    const logged = jest.spyOn(console, 'error');
     const r = await handleCheckout({ action: 'listProducts' }, 'someone', ctx);
-    expect(r).toEqual({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('WXPAY_NOTIFY_URL') } });
+    expect(r).toEqual({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.not.stringContaining('WXPAY_NOTIFY_URL') } });
+    expect(logged.mock.calls.flat().join(' ')).toContain('WXPAY_NOTIFY_URL');
+    logged.mockRestore();
     expect(await handleTimer(ctx)).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR' } });
   });
 

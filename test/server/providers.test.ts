@@ -16,7 +16,8 @@ import { makeV3Keys } from '../helpers/wxpay-keys';
 
 const keys = makeV3Keys();
 const payjs = { mchid: '1500000001', key: 'payjs-key', apiBase: 'https://payjs.cn', notifyUrl: 'https://example.com/payNotify' };
-const base = { orderTtlSeconds: 1800, maxPendingOrders: 10, merchantOpenids: new Set<string>(), autoRefundPaidAfterClose: true, shippingUpload: true };
+// Only what the registry reads; the rest of Config does not matter to it.
+const base = { orderTtlSeconds: 1800, maxPendingOrders: 10 } as Omit<Config, 'wxpay' | 'payjs'>;
 const v3Only: Config = { ...base, wxpay: keys.config('https://api.mch.weixin.qq.com') };
 const both: Config = { ...v3Only, payjs };
 const attempt = (provider: 'wxpay-v3' | 'wxpay-v2' | 'payjs') => ({ payment: { provider, tradeType: 'JSAPI' as const, placedAt: 1 } });

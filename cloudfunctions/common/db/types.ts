@@ -60,7 +60,35 @@ export interface Command {
   remove(): unknown;
 }
 
+/** A document inside a transaction: single-document operations only. */
+export interface TransactionDocRef {
+  /** Rejects when the document does not exist. */
+  get(): Promise<{ data: Doc }>;
+  set(opts: { data: DocData }): Promise<{ _id: string; stats: { updated: number; created: number } }>;
+  update(opts: { data: DocData }): Promise<UpdateResult>;
+  remove(): Promise<{ stats: { removed: number } }>;
+}
+
+/** A collection inside a transaction: no where(), no batch operations (documented limit). */
+export interface TransactionCollection {
+  doc(id: string): TransactionDocRef;
+  add(opts: { data: DocData }): Promise<{ _id: string }>;
+}
+
+export interface Transaction {
+  collection(name: string): TransactionCollection;
+  /** Ends the transaction, discarding its writes; runTransaction then rejects with `reason`. */
+  rollback(reason?: unknown): Promise<void>;
+}
+
 export interface Database {
   collection(name: string): Collection;
   readonly command: Command;
+  /**
+   * Runs `callback` as one transaction: its writes are committed together when it returns (the result
+   * resolves runTransaction), or none of them when it throws or calls `transaction.rollback(reason)`
+   * (runTransaction rejects with the error or the reason). On a conflict with a concurrent writer the
+   * callback runs again, up to `times` attempts in all (default 3), so it must not have other effects.
+   */
+  runTransaction<T>(callback: (transaction: Transaction) => Promise<T>, times?: number): Promise<T>;
 }

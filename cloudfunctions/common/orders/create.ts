@@ -1,7 +1,9 @@
 import type { CartLine, OrderItem } from '../../../typings/checkout';
 import { loadProducts } from '../catalog';
-import { AppError } from '../errors';
-import { releaseStock, reserveStock } from '../stock';
+import { getIfExists, TRANSACTION_ATTEMPTS } from '../db/transaction';
+import type { DocData } from '../db/types';
+import { AppError, invalidArgument } from '../errors';
+import { takeStock } from '../stock';
 import type { OrderContext } from './context';
 import { newOrderId, newOutTradeNo } from './ids';
 import { fulfilmentTypesOf } from './fulfil';
@@ -26,26 +28,31 @@ export function priceItems(lines: CartLine[], products: Map<string, { name: stri
   return { items, amountFen };
 }
 
-/** Creates a PENDING order with stock reserved; with the same requestId, returns the same order. */
+/**
+ * One document per user (by openid) listing their unpaid orders: the cap is checked and the new order
+ * added to it inside the same transaction as the stock and the order, so concurrent calls cannot all
+ * pass a count made before any of them wrote.
+ */
+export const PENDING_HOLDS = 'pendingHolds';
+
+interface Hold {
+  orderId: string;
+  expiresAt: number;
+}
+
+/**
+ * Creates a PENDING order with stock reserved; with the same requestId, returns the same order. The
+ * cap check, the reservation and the insert are one transaction: all of it happens or none of it, a
+ * crash included, so no stock is held by no order and a retried requestId reserves nothing twice.
+ */
 export async function createOrder(ctx: OrderContext, openid: string, lines: CartLine[], requestId?: string): Promise<OrderDoc> {
   const orderId = newOrderId(openid, requestId);
   if (requestId !== undefined) {
-    const existing = await ctx.repo.getOwned(orderId, openid);
-    if (existing) return existing;
-  }
-  // Every unpaid order holds stock: without a cap one user could keep the shop sold out.
-  const _ = ctx.db.command;
-  const { total: pending } = await ctx.db.collection(ORDERS).where({ _openid: openid, status: 'PENDING', expiresAt: _.gt(ctx.now()) }).count();
-  if (pending >= ctx.config.maxPendingOrders) {
-    throw new AppError('TOO_MANY_PENDING_ORDERS', `You have ${pending} unpaid orders; pay or cancel one before ordering again.`);
+    const found = await ctx.repo.getOwned(orderId, openid);
+    if (found) return found;
   }
   const products = await loadProducts(ctx.db, lines.map((l) => l.skuId));
   const { items, amountFen } = priceItems(lines, products);
-
-  const short = await reserveStock(ctx.db, lines);
-  if (short !== undefined) {
-    throw new AppError('OUT_OF_STOCK', `Not enough stock for ${products.get(short)?.name ?? short}.`);
-  }
   const now = ctx.now();
   const doc: OrderDoc = {
     _id: orderId,
@@ -61,19 +68,35 @@ export async function createOrder(ctx: OrderContext, openid: string, lines: Cart
     fulfilmentOf: fulfilmentTypesOf(items, products),
   };
   if (requestId !== undefined) doc.requestId = requestId;
-  let inserted: boolean;
   try {
-    inserted = await ctx.repo.insert(doc);
+    return await ctx.db.runTransaction(async (t) => {
+      const orders = t.collection(ORDERS);
+      // A concurrent retry with the same requestId got there first.
+      const winner = await getIfExists<OrderDoc>(orders.doc(orderId));
+      if (winner) {
+        if (winner._openid !== openid) await t.rollback(invalidArgument('requestId is already used by another order.'));
+        return winner;
+      }
+      // Every unpaid order holds stock: without a cap one user could keep the shop sold out.
+      const holds = (await getIfExists<{ orders?: Hold[] }>(t.collection(PENDING_HOLDS).doc(openid)))?.orders ?? [];
+      const open: Hold[] = [];
+      for (const h of holds) {
+        if (h.expiresAt <= now) continue;
+        if ((await getIfExists<OrderDoc>(orders.doc(h.orderId)))?.status === 'PENDING') open.push(h);
+      }
+      if (open.length >= ctx.config.maxPendingOrders) {
+        await t.rollback(new AppError('TOO_MANY_PENDING_ORDERS', `You have ${open.length} unpaid orders; pay or cancel one before ordering again.`));
+      }
+      await takeStock(t, ctx.db.command, lines, (skuId) => products.get(skuId)?.name ?? skuId);
+      await orders.doc(orderId).set({ data: doc as unknown as DocData });
+      await t.collection(PENDING_HOLDS).doc(openid).set({ data: { orders: [...open, { orderId, expiresAt: doc.expiresAt }] } });
+      return doc;
+    }, TRANSACTION_ATTEMPTS);
   } catch (err) {
-    await releaseStock(ctx.db, lines);
+    if (err instanceof AppError) throw err;
+    // Reported failed after it committed (a lost answer): the order, with its stock, is there.
+    const landed = await ctx.repo.getOwned(orderId, openid).catch(() => undefined);
+    if (landed?.outTradeNo === doc.outTradeNo) return landed;
     throw err;
   }
-  if (inserted) return doc;
-  const winner = await ctx.repo.getOwned(orderId, openid);
-  // Our own insert, reported as failed after it landed: the reservation is this order's.
-  if (winner?.outTradeNo === doc.outTradeNo) return winner;
-  // A concurrent retry with the same requestId won the insert: give our reservation back.
-  await releaseStock(ctx.db, lines);
-  if (!winner) throw new AppError('INVALID_ARGUMENT', 'requestId is already used by another order.');
-  return winner;
 }

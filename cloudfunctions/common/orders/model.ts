@@ -48,10 +48,20 @@ export interface OrderDoc {
   paidVia?: 'notify' | 'query';
   closedAt?: number;
   closeReason?: CloseReason;
-  /** false while PENDING; 'pending' from closing until the stock is back; then true. */
+  /** false while PENDING; true once closed (the stock went back in the same transaction); 'pending' only on orders closed by earlier versions. */
   stockReleased?: boolean | 'pending';
   /** The provider reports a payment for an order we had closed: money to refund by hand. */
   paidAfterClose?: { at: number; transactionId?: string; amountFen?: number };
+  /**
+   * Verified provider reports that do not match the order (another amount, merchant or appid): refused,
+   * and kept here for the merchant to look into (one entry per distinct report).
+   */
+  paymentAnomalies?: PaymentAnomaly[];
+  /**
+   * The provider's state of the trade could not be verified when the order ran out of time (query or
+   * close failed): the order stays PENDING, is not payable, and the timer run tries again.
+   */
+  needsReconciliation?: { since: number; attempts: number; lastError: string };
   refunds?: RefundDoc[];
   /** The sum of the SUCCESS refunds. */
   refundedFen?: number;
@@ -90,6 +100,16 @@ export function toRefund(r: RefundDoc): Refund {
   if (r.succeededAt !== undefined) out.succeededAt = r.succeededAt;
   if (r.failure !== undefined) out.failure = r.failure;
   return out;
+}
+
+export interface PaymentAnomaly {
+  at: number;
+  via: 'notify' | 'query';
+  state: string;
+  amountFen?: number;
+  mchid?: string;
+  appid?: string;
+  transactionId?: string;
 }
 
 export function toOrder(d: OrderDoc): Order {

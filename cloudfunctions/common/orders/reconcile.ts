@@ -85,23 +85,51 @@ export async function settleIfPaid(ctx: OrderContext, order: OrderDoc): Promise<
   return report?.state === 'SUCCESS' ? settleFromQuery(ctx, order, report) : order;
 }
 
+/** An order whose trade could not be verified is asked about again after this long (payer or timer run). */
+export const RECHECK_UNVERIFIED_MS = 60_000;
+
+/**
+ * The provider's state could not be verified (query or close failed, an answer failed verification):
+ * the order is not closed, since its trade may be paid. It stays PENDING, flagged for the merchant and
+ * retried by the timer run (which takes every expired PENDING order).
+ */
+async function markUnverified(ctx: OrderContext, order: OrderDoc, err: unknown): Promise<OrderDoc> {
+  const now = ctx.now();
+  const prior = order.needsReconciliation;
+  const flag = { since: prior?.since ?? now, attempts: (prior?.attempts ?? 0) + 1, lastError: String((err as Error)?.message ?? err).slice(0, 300) };
+  console.error('[expire] trade state not verified; order kept PENDING for reconciliation', order.outTradeNo, flag);
+  const _ = ctx.db.command;
+  await ctx.repo.updateIf(order._id, 'PENDING', { needsReconciliation: _.set(flag), nextQueryAt: now + RECHECK_UNVERIFIED_MS } as unknown as Partial<OrderDoc>);
+  return (await ctx.repo.get(order._id)) ?? order;
+}
+
 /**
  * Closes an order that has (or is about to) run out of time. The provider is asked first, since a
- * payment may have landed just before the deadline, then the trade is closed there (best effort).
- * WeChat Pay's time_expire (from expiresAt) refuses payments started later even if closing there
- * fails; PAYJS gets no time_expire, so its trade is closed only when its id is known. A payment that
- * lands anyway is flagged paid-after-close.
+ * payment may have landed just before the deadline, then the trade is closed there; only when both
+ * succeed is the order closed (WeChat Pay's time_expire, from expiresAt, also refuses payments
+ * started later). PAYJS gets no time_expire and can be asked only once its id is known: without it
+ * there is nothing to verify. A payment that lands anyway is flagged paid-after-close.
  */
 export async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  if (order.needsReconciliation && ctx.now() < (order.nextQueryAt ?? 0)) return order;
   try {
     const report = await askProvider(ctx, order);
-    if (report?.state === 'SUCCESS') return settleFromQuery(ctx, order, report);
+    if (report?.state === 'SUCCESS') return resolved(ctx, await settleFromQuery(ctx, order, report));
     await closeAtProvider(ctx, order, report);
   } catch (err) {
-    console.warn('[expire] provider query/close failed; closing locally', order.outTradeNo, (err as Error).message);
+    return markUnverified(ctx, order, err);
   }
-  await closePendingOrder(ctx.db, ctx.repo, order, 'EXPIRED', ctx.now());
-  return (await ctx.repo.get(order._id)) ?? order;
+  await closePendingOrder(ctx.db, order, 'EXPIRED', ctx.now());
+  return resolved(ctx, (await ctx.repo.get(order._id)) ?? order);
+}
+
+/** Drops the reconciliation flag once the order left PENDING. */
+async function resolved(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
+  if (!order.needsReconciliation || order.status === 'PENDING') return order;
+  const patch = { needsReconciliation: ctx.db.command.remove() } as unknown as Partial<OrderDoc>;
+  await ctx.repo.updateIf(order._id, order.status, patch);
+  const { needsReconciliation: _gone, ...rest } = order;
+  return rest;
 }
 
 /** Brings a PENDING order up to date: expiry first, then an active query when one is due. */
@@ -167,7 +195,7 @@ export async function cancel(ctx: OrderContext, order: OrderDoc): Promise<OrderD
     order = await closeTradeForCancel(ctx, order);
     if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
   }
-  if (!(await closePendingOrder(ctx.db, ctx.repo, order, 'CANCELLED', ctx.now()))) {
+  if (!(await closePendingOrder(ctx.db, order, 'CANCELLED', ctx.now()))) {
     const current = (await ctx.repo.get(order._id)) ?? order;
     if (current.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
     return current;

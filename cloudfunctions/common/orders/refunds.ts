@@ -1,10 +1,11 @@
 import * as crypto from 'node:crypto';
 import type { Where } from '../db/types';
-import { AppError, ProviderError } from '../errors';
-import type { RefundApplication, RefundReport } from '../payment/refund';
+import { AppError } from '../errors';
 import type { OrderContext } from './context';
-import { ORDERS, providerOrderIdOf, type OrderDoc, type RefundDoc } from './model';
+import type { OrderDoc, RefundDoc } from './model';
+import { APPLY_LEASE_MS, application, claimApplication, submit, type SentRefund } from './refunds-application';
 import { refundProviderFor, type RefundProvider } from './refunds-provider';
+import { applyRefundReport, refundIn } from './refunds-report';
 import { changeRefunds, committedFen, isOpenRefund, paidFen } from './refunds-store';
 
 /**
@@ -19,8 +20,6 @@ export const MAX_REFUNDS_PER_ORDER = 50;
 /** Delays between active queries of an order's open refunds; the first comes this long after applying. */
 const REFUND_QUERY_DELAYS_MS = [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000];
 export const AUTO_REFUND_REQUEST_ID = 'auto-paid-after-close';
-/** How long one caller has to send an application (with its retries) before another may send it again. */
-const APPLY_LEASE_MS = 30_000;
 const AUTO_REFUND_REASON = '订单已关闭，款项自动退回';
 
 export const refundQueryDelayMs = (count: number): number => REFUND_QUERY_DELAYS_MS[Math.min(count, REFUND_QUERY_DELAYS_MS.length - 1)];
@@ -31,16 +30,6 @@ function providerOrRefuse(ctx: OrderContext, order: OrderDoc): RefundProvider {
   return provider;
 }
 
-function application(order: OrderDoc, refund: RefundDoc): RefundApplication {
-  const app: RefundApplication = { outTradeNo: order.outTradeNo, outRefundNo: refund.outRefundNo, totalFen: paidFen(order), amountFen: refund.amountFen };
-  if (refund.reason) app.reason = refund.reason;
-  const providerOrderId = providerOrderIdOf(order);
-  if (providerOrderId) app.providerOrderId = providerOrderId;
-  const transactionId = order.transactionId ?? order.paidAfterClose?.transactionId;
-  if (transactionId) app.transactionId = transactionId;
-  return app;
-}
-
 export interface IssueRequest {
   amountFen: number;
   requestId: string;
@@ -48,15 +37,13 @@ export interface IssueRequest {
   reason?: string;
   /** Written with the new refund, in the same update (e.g. approving the payer's request). */
   patch?: Partial<OrderDoc>;
-  /** Conditions that must still hold when the refund is added: checked on every read, and by the write. */
+  /** Conditions the write of the new refund is made on (so a change meanwhile makes it read again). */
   expect?: Where;
+  /** The same conditions, checked on each read; throws to refuse. */
   precondition?(order: OrderDoc): void;
 }
 
-export interface IssueResult {
-  order: OrderDoc;
-  refund: RefundDoc;
-}
+export type IssueResult = SentRefund;
 
 /**
  * Refunds part or all of a paid order. The same requestId returns the same refund (another amount with
@@ -109,162 +96,6 @@ export async function issueRefund(ctx: OrderContext, order: OrderDoc, req: Issue
   const claim = await claimApplication(ctx, change.order, refund);
   if (!claim.claimed) return { order: claim.order, refund: refundIn(claim.order, refund) };
   return submit(ctx, provider, claim.order, refundIn(claim.order, refund));
-}
-
-/**
- * The right to send a refund's application now, claimed by compare-and-set (one sender at a time);
- * not claimed when it was answered meanwhile or another caller is sending it.
- */
-async function claimApplication(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<{ order: OrderDoc; claimed: boolean }> {
-  const now = ctx.now();
-  const change = await changeRefunds(ctx, order, (o) => {
-    const refunds = o.refunds ?? [];
-    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
-    if (!r || r.accepted || r.status !== 'PROCESSING' || (r.applyingUntil ?? 0) > now) return { write: false, value: false };
-    return { write: true, refunds: refunds.map((x) => (x === r ? { ...x, applyingUntil: now + APPLY_LEASE_MS } : x)), value: true };
-  });
-  return { order: change.order, claimed: change.value };
-}
-
-/** Gives the lease back after an application that got no answer, so a retry can send it at once. */
-async function releaseApplication(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<void> {
-  await changeRefunds(ctx, order, (o) => {
-    const refunds = o.refunds ?? [];
-    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
-    if (!r || r.accepted || r.applyingUntil === undefined) return { write: false, value: undefined };
-    const { applyingUntil: _released, ...rest } = r;
-    return { write: true, refunds: refunds.map((x) => (x === r ? rest : x)), value: undefined };
-  });
-}
-
-/** The refund as stored now (the order may have moved on). */
-function refundIn(order: OrderDoc, refund: RefundDoc): RefundDoc {
-  return order.refunds?.find((r) => r.outRefundNo === refund.outRefundNo) ?? refund;
-}
-
-/**
- * Sends the application (again, unchanged) and applies the answer; the caller holds its lease. A refusal is confirmed with a query
- * before the refund is CLOSED: only a refund the provider does not have frees its amount. A refund the
- * provider cannot take at all (REFUND_UNAVAILABLE: nothing was sent) is taken off the order again when
- * this was its first application (`first`), so the refusal leaves nothing behind.
- */
-async function submit(ctx: OrderContext, provider: RefundProvider, order: OrderDoc, refund: RefundDoc, first = false): Promise<IssueResult> {
-  const app = application(order, refund);
-  let report: RefundReport | undefined;
-  try {
-    report = await provider.apply(app);
-  } catch (err) {
-    if (err instanceof AppError && err.code === 'REFUND_UNAVAILABLE') {
-      await (first ? withdraw(ctx, order, refund) : releaseApplication(ctx, order, refund));
-      throw err;
-    }
-    if (!(err instanceof ProviderError) || err.retryable) {
-      console.warn('[refund] application not answered; it is sent again later', refund.outRefundNo, (err as Error).message);
-      await releaseApplication(ctx, order, refund);
-      throw err instanceof AppError ? err : new ProviderError(`the refund is recorded but the provider could not be reached: ${(err as Error).message}`, undefined, true);
-    }
-    report = await provider.query(app).catch(async () => {
-      await releaseApplication(ctx, order, refund);
-      throw err;
-    });
-    if (!report) {
-      await closeRefused(ctx, order, refund, err);
-      throw err;
-    }
-  }
-  const applied = await applyRefundReport(ctx, report, 'apply', order);
-  const current = applied.order ?? order;
-  return { order: current, refund: refundIn(current, refund) };
-}
-
-/** Removes a refund the provider never received (its only application was refused before sending). */
-async function withdraw(ctx: OrderContext, order: OrderDoc, refund: RefundDoc): Promise<void> {
-  await changeRefunds(ctx, order, (o) => {
-    const refunds = o.refunds ?? [];
-    const r = refunds.find((x) => x.outRefundNo === refund.outRefundNo);
-    if (!r || r.accepted || r.status !== 'PROCESSING') return { write: false, value: undefined };
-    return { write: true, refunds: refunds.filter((x) => x !== r), value: undefined };
-  });
-}
-
-/** PROCESSING (never accepted) → CLOSED, with the provider's reason, so its amount is free again. */
-async function closeRefused(ctx: OrderContext, order: OrderDoc, refund: RefundDoc, err: ProviderError): Promise<void> {
-  console.error('[refund] refused by the provider', refund.outRefundNo, err.providerCode, err.message);
-  const now = ctx.now();
-  const failure = err.providerCode ? `${err.providerCode}: ${err.message}` : err.message;
-  await changeRefunds(ctx, order, (o) => {
-    const r = (o.refunds ?? []).find((x) => x.outRefundNo === refund.outRefundNo);
-    if (!r || r.accepted || r.status !== 'PROCESSING') return { write: false, value: undefined };
-    return { write: true, refunds: (o.refunds ?? []).map((x) => (x === r ? { ...x, status: 'CLOSED' as const, failure, updatedAt: now } : x)), value: undefined };
-  });
-}
-
-export type RefundOutcome =
-  /** This report changed the refund's status. */
-  | 'APPLIED'
-  /** The refund already has this status (a repeat): nothing changed. */
-  | 'UNCHANGED'
-  /** No refund with this out_refund_no. */
-  | 'UNKNOWN_REFUND'
-  /** Verified, but for another order or amount than the stored refund: refused, nothing changed. */
-  | 'MISMATCH'
-  /** The refund is final with another status: refused, nothing changed (and logged). */
-  | 'CONFLICT';
-
-async function findByOutRefundNo(ctx: OrderContext, outRefundNo: string): Promise<OrderDoc | undefined> {
-  const { data } = await ctx.db.collection(ORDERS).where({ 'refunds.outRefundNo': outRefundNo }).limit(1).get();
-  return data[0] as unknown as OrderDoc | undefined;
-}
-
-function mismatchOf(order: OrderDoc, refund: RefundDoc, report: RefundReport): string | undefined {
-  if (report.outTradeNo !== undefined && report.outTradeNo !== order.outTradeNo) return `out_trade_no ${report.outTradeNo} is not ${order.outTradeNo}`;
-  if (report.amountFen !== undefined && report.amountFen !== refund.amountFen) return `refund amount ${report.amountFen} is not ${refund.amountFen}`;
-  if (report.totalFen !== undefined && report.totalFen !== paidFen(order)) return `order total ${report.totalFen} is not ${paidFen(order)}`;
-  return undefined;
-}
-
-/**
- * Applies a verified provider statement about a refund: found by out_refund_no, checked against the
- * stored refund, then its status changed by one compare-and-set. SUCCESS and CLOSED are final;
- * ABNORMAL can still become anything (PROCESSING again when the merchant retries it).
- */
-export async function applyRefundReport(
-  ctx: OrderContext,
-  report: RefundReport,
-  via: 'notify' | 'query' | 'apply',
-  known?: OrderDoc,
-): Promise<{ outcome: RefundOutcome; order?: OrderDoc; refund?: RefundDoc }> {
-  const order = known?.refunds?.some((r) => r.outRefundNo === report.outRefundNo) ? known : await findByOutRefundNo(ctx, report.outRefundNo);
-  if (!order) return { outcome: 'UNKNOWN_REFUND' };
-  const now = ctx.now();
-  const change = await changeRefunds(ctx, order, (o) => {
-    const refunds = o.refunds ?? [];
-    const r = refunds.find((x) => x.outRefundNo === report.outRefundNo);
-    if (!r) return { write: false, value: 'UNKNOWN_REFUND' as RefundOutcome };
-    const mismatch = mismatchOf(o, r, report);
-    if (mismatch) {
-      console.error(`[refund] ${via} report refused: ${mismatch}`, { outRefundNo: r.outRefundNo });
-      return { write: false, value: 'MISMATCH' as RefundOutcome };
-    }
-    // Any verified statement about the refund proves the provider has it.
-    const known = { accepted: true, ...(report.providerRefundId ? { providerRefundId: report.providerRefundId } : {}) };
-    const learns = !r.accepted || (report.providerRefundId !== undefined && report.providerRefundId !== r.providerRefundId);
-    if (r.status === report.status) {
-      if (!learns) return { write: false, value: 'UNCHANGED' as RefundOutcome };
-      return { write: true, refunds: refunds.map((x) => (x === r ? { ...x, ...known, updatedAt: now } : x)), value: 'UNCHANGED' as RefundOutcome };
-    }
-    if (!isOpenRefund(r)) {
-      console.error(`[refund] ${via} report says ${report.status} for a refund already ${r.status}: refused`, { outRefundNo: r.outRefundNo });
-      return { write: false, value: 'CONFLICT' as RefundOutcome };
-    }
-    const next: RefundDoc = { ...r, ...known, status: report.status, updatedAt: now };
-    if (report.status === 'SUCCESS') next.succeededAt = report.succeededAt ?? now;
-    return { write: true, refunds: refunds.map((x) => (x === r ? next : x)), value: 'APPLIED' as RefundOutcome };
-  });
-  if (change.value === 'APPLIED' && change.wrote) console.log(`[refund] ${report.outRefundNo} → ${report.status} (${via})`);
-  const refund = change.order.refunds?.find((x) => x.outRefundNo === report.outRefundNo);
-  // A write that lost to an identical one reports what it found: the repeat changed nothing.
-  return { outcome: change.wrote ? change.value : change.value === 'APPLIED' ? 'UNCHANGED' : change.value, order: change.order, refund };
 }
 
 /** Asks the provider about one open refund (sending its application again if it was never answered). */

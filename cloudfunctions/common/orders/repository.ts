@@ -42,6 +42,11 @@ export class OrderRepository {
     return data as unknown as OrderDoc[];
   }
 
+  /** Replaces an array field whole, whatever the order's status (an audit record, not a state change). */
+  async setList<K extends 'paymentAnomalies'>(orderId: string, field: K, value: NonNullable<OrderDoc[K]>): Promise<void> {
+    await this.orders.where({ _id: orderId }).update({ data: { [field]: this.db.command.set(value) } as DocData });
+  }
+
   /**
    * Applies `patch` only if the order still matches `expected` (always including its status). This is
    * what makes every state change happen exactly once, however many callers race for it.

@@ -14,12 +14,17 @@ export interface SweepResult {
   closed: number;
   paid: number;
   failed: number;
-  /** Orders whose stock release was interrupted (see closePendingOrder): release by hand. */
+  /**
+   * Orders closed by an earlier version of this code whose stock release was interrupted (now the
+   * close and the release are one transaction): check their stock by hand.
+   */
   stockPending: string[];
   /** Orders whose open refunds were asked about (or whose payment after close was refunded). */
   refundsChecked: number;
   /** Fulfilment attempts that were due (orders/fulfil.ts). */
   fulfilment?: FulfilmentSweepResult;
+  /** Expired orders kept PENDING because their trade's state could not be verified (retried each run). */
+  unverified: string[];
 }
 
 /**
@@ -31,13 +36,14 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
   const started = ctx.now();
   const orders = ctx.db.collection(ORDERS);
   const { data } = await orders.where({ status: 'PENDING', expiresAt: _.lte(started) }).orderBy('expiresAt', 'asc').limit(limit).get();
-  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [], refundsChecked: 0 };
+  const result: SweepResult = { closed: 0, paid: 0, failed: 0, stockPending: [], refundsChecked: 0, unverified: [] };
   for (const doc of data as unknown as OrderDoc[]) {
     if (ctx.now() - started > SWEEP_BUDGET_MS) break;
     try {
       const after = await reconcile(ctx, doc, { query: false });
       if (after.status === 'CLOSED') result.closed++;
       else if (after.status === 'PAID') result.paid++;
+      else if (after.needsReconciliation) result.unverified.push(after.outTradeNo);
     } catch (err) {
       // One order the provider or database chokes on must not stop the others (it is retried next run).
       result.failed++;
@@ -45,7 +51,7 @@ export async function sweepExpiredOrders(ctx: OrderContext, limit = SWEEP_BATCH)
     }
   }
   await sweepRefunds(ctx, started, limit, result);
-  // Releases interrupted a while ago (a crash between closing and giving stock back).
+  // Left by earlier versions, which closed and gave stock back in two writes.
   const stale = await orders.where({ status: 'CLOSED', stockReleased: 'pending', closedAt: _.lt(started - 60_000) }).limit(limit).get();
   result.stockPending = stale.data.map((d) => (d as unknown as OrderDoc).outTradeNo);
   if (result.stockPending.length) console.error('[sweep] stock release interrupted, release by hand:', result.stockPending);

@@ -1,9 +1,10 @@
 import type { CloseReason } from '../../../typings/checkout';
 import type { Database } from '../db/types';
 import type { TradeReport } from '../payment/gateway';
-import { releaseStock } from '../stock';
+import { getIfExists, TRANSACTION_ATTEMPTS } from '../db/transaction';
+import { returnStock } from '../stock';
 import { fulfilmentOnPaid } from './fulfil';
-import { PROVIDER_ORDER_ID, type OrderDoc } from './model';
+import { ORDERS, PROVIDER_ORDER_ID, type OrderDoc, type PaymentAnomaly } from './model';
 import type { OrderRepository } from './repository';
 
 /**
@@ -21,7 +22,7 @@ export type SettleOutcome =
   /** The report is not a successful payment. */
   | 'NOT_PAID'
   | 'UNKNOWN_ORDER'
-  /** Verified, but for another amount or merchant than the order: refused, nothing changed. */
+  /** Verified, but for another amount or merchant than the order: refused, recorded as a payment anomaly. */
   | 'MISMATCH';
 
 export interface Merchant {
@@ -59,6 +60,7 @@ export async function settlePayment(
       reportMchid: report.mchid,
       reportAppid: report.appid,
     });
+    await recordAnomaly(repo, order, report, via, now);
     return { outcome: 'MISMATCH', order };
   }
   // The fulfilment outbox is written with PAID itself, so no paid order can miss it.
@@ -91,15 +93,33 @@ export async function settlePayment(
 }
 
 /**
- * PENDING → CLOSED, and the order's stock goes back to the catalog. The release belongs to whoever
- * wins the transition, so it is never done twice; false when the order was no longer PENDING. Without
- * a transaction a crash between the two writes could still lose the release: the order then stays
- * marked `stockReleased: 'pending'`, which the sweep reports.
+ * Keeps what arrived on the order (no undefined values: the database refuses them). A report sent
+ * again (redeliveries, repeated queries) is kept once.
  */
-export async function closePendingOrder(db: Database, repo: OrderRepository, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
-  const won = await repo.updateIf(order._id, 'PENDING', { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: 'pending' });
-  if (!won) return false;
-  await releaseStock(db, order.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity })));
-  await repo.updateIf(order._id, 'CLOSED', { stockReleased: true });
-  return true;
+async function recordAnomaly(repo: OrderRepository, order: OrderDoc, report: TradeReport, via: 'notify' | 'query', now: number): Promise<void> {
+  const entry: PaymentAnomaly = { at: now, via, state: report.state };
+  if (report.amountFen !== undefined) entry.amountFen = report.amountFen;
+  if (report.mchid !== undefined) entry.mchid = report.mchid;
+  if (report.appid !== undefined) entry.appid = report.appid;
+  if (report.transactionId !== undefined) entry.transactionId = report.transactionId;
+  const known = order.paymentAnomalies ?? [];
+  const same = (a: PaymentAnomaly) => a.amountFen === entry.amountFen && a.mchid === entry.mchid && a.appid === entry.appid && a.transactionId === entry.transactionId;
+  if (known.some(same)) return;
+  await repo.setList(order._id, 'paymentAnomalies', [...known, entry]);
+}
+
+/**
+ * PENDING → CLOSED, and the order's stock goes back to the catalog, in one transaction: both happen
+ * or neither (a crash included), so `stockReleased: true` on a closed order means the stock is back,
+ * and the release belongs to whoever wins the transition. False when the order was no longer PENDING.
+ */
+export async function closePendingOrder(db: Database, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
+  return db.runTransaction(async (t) => {
+    const ref = t.collection(ORDERS).doc(order._id);
+    const current = await getIfExists<OrderDoc>(ref);
+    if (current?.status !== 'PENDING') return false;
+    await ref.update({ data: { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true } });
+    await returnStock(t, db.command, current.items);
+    return true;
+  }, TRANSACTION_ATTEMPTS);
 }

@@ -21,6 +21,12 @@ import type { RetryPolicy } from './retry';
  *   request; then `provider.readNotification(req, ctx)` gives a verified `ProviderNotification`
  *   (`{ kind: 'payment', report }` or `{ kind: 'refund', report }`), and `ackNotification` /
  *   `rejectNotification` answer it.
+ * - Refunds: `provider.refund({ outTradeNo, providerOrderId } from tradeOf(order) (orders/context.ts),
+ *   outRefundNo, totalFen: order.amountFen, amountFen, reason? })` and `provider.queryRefund(…)` answer a
+ *   RefundReport (payment/refund.ts). The apply answer is usually PROCESSING ("accepted"); PAYJS answers
+ *   SUCCESS (final) and refunds only whole orders (else REFUND_UNAVAILABLE); v2 without its certificate
+ *   answers REFUND_UNAVAILABLE. Reports name out_refund_no and, when the provider states them, the
+ *   order number and amounts: compare them with the stored refund before any change.
  *
  * Implementations are `require()`d on first use (see each registration's `load`), so a deployment
  * never evaluates the code of a provider it does not use, e.g. v2's XML library on a v3 deployment

@@ -5,6 +5,7 @@ import type { HttpReply, HttpRequestLike, NotificationContext, TradeType, WxPayG
 import type { Handout, MerchantIdentity, PaymentAttempt, PaymentProvider, Trade, TradeQuery } from '../payment/provider';
 import { TradeConflict } from '../payment/provider';
 import type { ProviderNotification, RefundApplication, RefundQuery, RefundReport } from '../payment/refund';
+import { V3_TIME_EXPIRE_MARGIN_MS } from './v3/gateway';
 
 /**
  * WeChat Pay (v3 or v2, whichever gateway it is given) as a PaymentProvider: the parts both versions
@@ -17,10 +18,11 @@ const REUSE_MARGIN_MS = 60 * 1000;
 /** Delays between active queries of a trade, after the first one 10 s after placing it. */
 const QUERY_DELAYS_MS = [10_000, 20_000, 40_000, 60_000];
 /**
- * WeChat Pay refuses a time_expire that is too close (v2: "time_expire时间过短，刷卡至少1分钟，其他5分钟"):
- * an order with less time left than this can no longer be paid, so it is closed instead.
+ * v2 refuses a time_expire that is too close ("time_expire时间过短，刷卡至少1分钟，其他5分钟"); v3 extends
+ * it to a minute after placing the trade, so a margin is kept (the gateway checks it again before
+ * each attempt). An order with less time left than this can no longer be paid, so it is closed instead.
  */
-const MIN_PAY_WINDOW_MS = { v3: 60_000, v2: 5 * 60_000 } as const;
+const MIN_PAY_WINDOW_MS = { v3: V3_TIME_EXPIRE_MARGIN_MS, v2: 5 * 60_000 } as const;
 
 const tradeTypeOf = (method: PayMethod): TradeType => {
   if (method === 'wechat') return 'JSAPI';

@@ -1,7 +1,7 @@
 import { AppError } from '../../common/errors';
 import type { OrderContext } from '../../common/orders/context';
 import { applyNotification } from '../../common/orders/reconcile';
-import { applyRefundReport, type RefundOutcome } from '../../common/orders/refunds';
+import { applyRefundReport, type RefundOutcome } from '../../common/orders/refunds-report';
 import type { SettleOutcome } from '../../common/orders/transitions';
 import { NotificationRejected, type HttpReply, type HttpRequestLike } from '../../common/payment/gateway';
 import type { PaymentProvider } from '../../common/payment/provider';

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+// Refund times are Beijing wall-clock `yyyy-MM-dd HH:mm:ss`, the format PAYJS also uses.
 import { formatPayjsTime as beijingDateTime } from '../../../cloudfunctions/common/payjs/time';
 import type { V2SignType } from '../../../cloudfunctions/common/config';
 import { parseCompactBeijing, toCompactBeijing } from '../../../cloudfunctions/common/time';

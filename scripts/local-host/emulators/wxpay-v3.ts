@@ -31,7 +31,8 @@ export interface WxPayV3EmulatorOptions {
   platform: {
     publicKeyId: string;
     privateKey: crypto.KeyObject;
-    certificate?: { serial: string; privateKey: crypto.KeyObject };
+    /** With `pem`, it is listed at `GET /v3/certificates` (encrypted with the APIv3 key, as the platform does). */
+    certificate?: PlatformCertificate;
     /** Which key signs answers and notifications (default: the public-key id). */
     signWith?: 'publicKey' | 'certificate';
   };
@@ -49,7 +50,22 @@ export interface WxPayV3EmulatorOptions {
   refundSucceedAfterMs?: number;
 }
 
-export type WxPayV3Emulator = WxPayEmulator & { received: ReceivedRequest[]; faults: Faults };
+export interface PlatformCertificate {
+  serial: string;
+  privateKey: crypto.KeyObject;
+  pem?: string;
+}
+
+export type WxPayV3Emulator = WxPayEmulator & {
+  received: ReceivedRequest[];
+  faults: Faults;
+  /**
+   * A platform certificate rotation: from now on answers and notifications are signed with `next`;
+   * the list at /v3/certificates holds both, the old one with an expire_time 24 h away (the platform
+   * lists the new one ahead and shortens the old one's expire_time).
+   */
+  rotateCertificate(next: PlatformCertificate): void;
+};
 
 export interface WxPayV3Trade {
   payment: EmulatedPayment;
@@ -152,10 +168,29 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
 
   const signWith = platform.signWith ?? 'publicKey';
   if (signWith === 'certificate' && !platform.certificate) throw new Error('signWith "certificate" needs platform.certificate.');
+  let certificate = platform.certificate;
+  // Listed certificates with the list's expire_time (undefined: the certificate's own notAfter).
+  const listed: { cert: PlatformCertificate; expireAt?: number }[] = certificate?.pem ? [{ cert: certificate }] : [];
   const signingKey = () =>
-    signWith === 'certificate' && platform.certificate
-      ? { serial: platform.certificate.serial, privateKey: platform.certificate.privateKey }
+    signWith === 'certificate' && certificate
+      ? { serial: certificate.serial, privateKey: certificate.privateKey }
       : { serial: platform.publicKeyId, privateKey: platform.privateKey };
+
+  /** `GET /v3/certificates`: each certificate encrypted with the APIv3 key (associated_data "certificate"). */
+  function certificateList(): EmuReply {
+    // Inferred: a merchant in public-key mode only has no platform certificate to list.
+    if (listed.length === 0) return error(404, 'RESOURCE_NOT_EXISTS', '商户未申请平台证书');
+    const data = listed.map(({ cert, expireAt }) => {
+      const x509 = new crypto.X509Certificate(cert.pem as string);
+      return {
+        serial_no: cert.serial,
+        effective_time: toRfc3339Beijing(Date.parse(x509.validFrom)),
+        expire_time: toRfc3339Beijing(expireAt ?? Date.parse(x509.validTo)),
+        encrypt_certificate: { algorithm: 'AEAD_AES_256_GCM', ...encryptResource(cert.pem as string, merchant.apiV3Key, 'certificate') },
+      };
+    });
+    return jsonReply(200, { data });
+  }
 
   /** Every answer carries the platform's signature, as the real one does. */
   const signed = (reply: EmuReply): EmuReply => ({
@@ -279,7 +314,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const trade: Trade = { payment, fingerprint, attach: fields.attach, refunds: [] };
     trades.set(payment.outTradeNo, trade);
     byId.set(payment.id, trade);
-    persisted.save();
+    persisted.save(trade);
     return jsonReply(200, tradeType === 'JSAPI' ? { prepay_id: payment.prepayId } : { code_url: payment.codeUrl });
   }
 
@@ -301,7 +336,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     if (!t) return error(404, 'ORDER_NOT_EXIST', '订单不存在');
     if (t.payment.status === 'PAID') return error(403, 'ORDERPAID', '订单已支付，不能发起关单');
     t.payment.status = 'CLOSED';
-    persisted.save();
+    persisted.save(t);
     return { statusCode: 204, headers: {}, body: '' };
   }
 
@@ -395,6 +430,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const pathWithQuery = qs ? `${req.path}?${qs}` : req.path;
     const problem = checkAuthorization(req, (opts.pathPrefix ?? '') + pathWithQuery);
     if (problem) return error(401, 'SIGN_ERROR', problem);
+    if (req.path === '/v3/certificates' && req.method === 'GET') return certificateList();
     const order = ORDER_PATH.exec(req.path);
     if (order && req.method === 'POST') return placeOrder(order[1] as 'jsapi' | 'native', req);
     const trade = TRADE_PATH.exec(req.path);
@@ -461,14 +497,14 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     const p = t.payment;
     const paidAt = applyPayerOutcome(p, outcome, now());
     if (paidAt === undefined) {
-      persisted.save();
+      persisted.save(t);
       return p;
     }
     p.transactionId = `42000${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(15)}`;
     // A scanned Native payment is made by whoever scanned: give them an openid.
     p.openid ??= `o${crypto.randomBytes(20).toString('base64url').slice(0, 27)}`;
-    persisted.save();
-    await opts.notifier.deliver(p, notification(t), persisted.save);
+    persisted.save(t);
+    await opts.notifier.deliver(p, notification(t), () => persisted.save(t));
     return p;
   }
 
@@ -488,6 +524,14 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     },
 
     list: () => [...byId.values()].map((t) => t.payment),
+
+    rotateCertificate(next) {
+      if (!next.pem) throw new Error('a rotated-in certificate needs its pem to be listed.');
+      // The platform lists the new one 24 h ahead and moves the old one's expire_time to the switch-over.
+      for (const l of listed) l.expireAt ??= now() + 86400_000;
+      listed.push({ cert: next });
+      certificate = next;
+    },
 
     settle,
 

@@ -2,7 +2,7 @@
  * Local stand-in of `wx-server-sdk` for tests (jest maps the module name here) and for the local host,
  * which redirects `require('wx-server-sdk')` of the built functions to this module. It has the SDK's
  * module shape (init, DYNAMIC_CURRENT_ENV, database, getWXContext, openapi) plus local-only controls:
- * runWithContext, useDatabase, useOpenApi, createMemoryDatabase, dumpCollection, listCollections.
+ * runWithContext, useDatabase, useOpenApi, createMemoryDatabase, dumpCollection, listCollections, callCounts.
  */
 import { currentCaller, runWithContext, type CallerContext } from './context';
 import { createMemoryDatabase, type LocalDatabase } from './database/memory-database';
@@ -11,7 +11,8 @@ export { runWithContext, createMemoryDatabase };
 export type { CallerContext, LocalDatabase };
 export type { MemoryDatabaseOptions, LocalCollection } from './database/memory-database';
 export { DatabaseError } from './database/errors';
-export { DEFAULT_LIMIT, MAX_LIMIT } from './database/memory-database';
+export { DEFAULT_INDEXES, DEFAULT_LIMIT, MAX_LIMIT } from './database/memory-database';
+export type { CallCounts } from './database/call-counts';
 export { openapi, useOpenApi, OpenApiError, type OpenApiBackend } from './openapi';
 
 /** Same value as the real SDK's marker for "the environment the function runs in". */
@@ -59,8 +60,11 @@ export function database(): LocalDatabase {
       return backing().command;
     },
     collection: (name) => backing().collection(name),
+    runTransaction: (callback, times) => backing().runTransaction(callback, times),
     dump: (name) => backing().dump(name),
     collectionNames: () => backing().collectionNames(),
+    callCounts: () => backing().callCounts(),
+    close: () => backing().close(),
   };
 }
 
@@ -87,4 +91,9 @@ export function dumpCollection(name: string): ReturnType<LocalDatabase['dump']> 
 
 export function listCollections(): string[] {
   return backing().collectionNames();
+}
+
+/** Database calls the installed database has served so far, by kind (for `npm run bench`). */
+export function callCounts(): ReturnType<LocalDatabase['callCounts']> {
+  return backing().callCounts();
 }

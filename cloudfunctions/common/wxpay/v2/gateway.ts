@@ -113,7 +113,8 @@ export class WxPayV2Gateway implements WxPayGateway {
     try {
       await callV2(this.config, '/pay/closeorder', { out_trade_no: outTradeNo }, this.call);
     } catch (e) {
-      if (e instanceof ProviderError && e.providerCode === 'ORDERCLOSED') return;
+      // Already closed, or never placed (a placement whose answer was lost may not have landed): either way nobody can pay it.
+      if (e instanceof ProviderError && (e.providerCode === 'ORDERCLOSED' || e.providerCode === 'ORDERNOTEXIST')) return;
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import type { RequestPaymentParams } from '../../../../typings/checkout';
 import type { WxPayV3Config } from '../../config';
-import { ProviderError, invalidArgument } from '../../errors';
+import { ProviderError, TIME_EXPIRE_TOO_CLOSE, invalidArgument } from '../../errors';
 import { httpRequest, type HttpAnswer } from '../../http';
 import {
   NotificationRejected,
@@ -15,10 +15,11 @@ import { checkRefund, type ProviderNotification, type RefundApplication, type Re
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from '../../payment/retry';
 import { toRfc3339Beijing } from '../../time';
 import { decryptResource, ResourceDecryptError } from './aead';
+import { CertificateListError, PlatformKeyring } from './platform-certificates';
 import { authorizationHeader, newNonce, paySignMessage, rsaSign, unixSeconds } from './signing';
 import { MalformedRefund, toRefundReport } from './refund';
 import { MalformedTransaction, toTradeReport } from './transaction';
-import { verifyWechatpaySignature, WechatpaySignatureError } from './verify';
+import { WechatpaySignatureError } from './verify';
 
 export interface WxPayV3GatewayOptions {
   retry?: RetryPolicy;
@@ -30,6 +31,8 @@ export interface WxPayV3GatewayOptions {
 
 /** Same rule as the platform: 6–32 of digits, letters and `_-|*`. */
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+/** At least this long between an attempt to place a trade and its time_expire (see prepay). */
+export const V3_TIME_EXPIRE_MARGIN_MS = 90_000;
 const RETRYABLE_CODES = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'FREQUENCY_LIMITED']);
 const NOT_FOUND_CODES = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST']);
 /** Refund notification event types and the refund_status each must carry. */
@@ -55,6 +58,7 @@ export class WxPayV3Gateway implements WxPayGateway {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly keys: PlatformKeyring;
 
   constructor(
     private readonly config: WxPayV3Config,
@@ -64,6 +68,7 @@ export class WxPayV3Gateway implements WxPayGateway {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     // Read the clock on each call (not a captured Date.now), so a faked clock in tests is seen.
     this.now = opts.now ?? (() => Date.now());
+    this.keys = new PlatformKeyring(config.platformKeys, config.apiV3Key, () => this.send('GET', '/v3/certificates'), this.now);
   }
 
   async prepay(req: PrepayRequest): Promise<PrepayResult> {
@@ -87,7 +92,10 @@ export class WxPayV3Gateway implements WxPayGateway {
     if (req.attach !== undefined && req.attach !== '') body.attach = req.attach;
     if (req.tradeType === 'JSAPI') body.payer = { openid: req.openid };
     const path = req.tradeType === 'JSAPI' ? '/v3/pay/transactions/jsapi' : '/v3/pay/transactions/native';
-    const json = parseJson((await this.call('POST', path, JSON.stringify(body))).body, 'order answer') as Record<string, unknown>;
+    // WeChat Pay does not refuse a close time_expire: it extends it to a minute after it places the
+    // trade (JSAPI下单 docs). An attempt that starts this close to expiresAt could be payable after it.
+    const latestStart = req.expiresAt - V3_TIME_EXPIRE_MARGIN_MS;
+    const json = parseJson((await this.call('POST', path, JSON.stringify(body), latestStart)).body, 'order answer') as Record<string, unknown>;
 
     if (req.tradeType === 'JSAPI') {
       if (typeof json?.prepay_id !== 'string' || json.prepay_id === '') throw new ProviderError('WeChat Pay answered the order without a prepay_id.');
@@ -146,7 +154,7 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   async readNotification(req: HttpRequestLike): Promise<TradeReport> {
-    const { eventType, plaintext } = this.openNotification(req);
+    const { eventType, plaintext } = await this.openNotification(req);
     if (eventType !== 'TRANSACTION.SUCCESS') throw new NotificationRejected(`unexpected event_type ${JSON.stringify(eventType)}.`, 400);
     try {
       return toTradeReport(JSON.parse(plaintext));
@@ -157,7 +165,7 @@ export class WxPayV3Gateway implements WxPayGateway {
 
   /** Payment (TRANSACTION.SUCCESS) and refund (REFUND.SUCCESS | ABNORMAL | CLOSED) notifications share one URL. */
   async readAnyNotification(req: HttpRequestLike): Promise<ProviderNotification> {
-    const { eventType, originalType, plaintext } = this.openNotification(req);
+    const { eventType, originalType, plaintext } = await this.openNotification(req);
     const refundStatus = REFUND_EVENTS[eventType as string];
     if (refundStatus === undefined) return { kind: 'payment', report: await this.readNotification(req) };
     if (originalType !== undefined && originalType !== 'refund') throw new NotificationRejected(`a ${eventType} resource of type ${JSON.stringify(originalType)}.`, 400);
@@ -207,11 +215,12 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   /** Verifies the signature over the raw body, then decrypts the resource. */
-  private openNotification(req: HttpRequestLike): { eventType: unknown; originalType?: unknown; plaintext: string } {
+  private async openNotification(req: HttpRequestLike): Promise<{ eventType: unknown; originalType?: unknown; plaintext: string }> {
     try {
-      verifyWechatpaySignature(req.headers, req.rawBody, this.config.platformKeys, this.now());
+      await this.keys.verify(req.headers, req.rawBody);
     } catch (e) {
       if (e instanceof WechatpaySignatureError) throw new NotificationRejected(`signature rejected: ${e.message}`, 401);
+      // The certificate list could not be fetched or read: 5xx, WeChat Pay sends the notification again.
       throw e;
     }
     let note: unknown;
@@ -246,10 +255,29 @@ export class WxPayV3Gateway implements WxPayGateway {
   }
 
   /** One signed call with retries; answers 2xx only after verifying WeChat Pay's signature. */
-  private call(method: 'GET' | 'POST', pathWithQuery: string, body?: string): Promise<HttpAnswer> {
+  private async call(method: 'GET' | 'POST', pathWithQuery: string, body?: string, latestStart?: number): Promise<HttpAnswer> {
+    const answer = await this.send(method, pathWithQuery, body, latestStart);
+    try {
+      await this.keys.verify(answer.headers, answer.body);
+    } catch (e) {
+      if (e instanceof WechatpaySignatureError) throw new ProviderError(`WeChat Pay answer failed verification: ${e.message}`, 'ANSWER_SIGNATURE_INVALID');
+      if (e instanceof CertificateListError || e instanceof ResourceDecryptError) throw new ProviderError(`the WeChat Pay certificate list is unusable: ${e.message}`);
+      throw e;
+    }
+    return answer;
+  }
+
+  /**
+   * The signed request with retries; a 2xx answer is returned unverified (call() verifies it). No
+   * attempt starts after `latestStart` (epoch ms).
+   */
+  private send(method: 'GET' | 'POST', pathWithQuery: string, body?: string, latestStart?: number): Promise<HttpAnswer> {
     const url = new URL(this.config.apiBase + pathWithQuery);
     const signedPath = url.pathname + url.search;
     return withRetries(async () => {
+      if (latestStart !== undefined && this.now() > latestStart) {
+        throw new ProviderError(`too close to the order's expiry to place its trade (less than ${V3_TIME_EXPIRE_MARGIN_MS / 1000} s left).`, TIME_EXPIRE_TOO_CLOSE);
+      }
       // Fresh nonce and timestamp per attempt; the body stays the same bytes.
       const authorization = authorizationHeader(
         { mchid: this.config.mchid, serialNo: this.config.certSerial, privateKey: this.config.privateKey },
@@ -258,15 +286,7 @@ export class WxPayV3Gateway implements WxPayGateway {
       const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', 'User-Agent': 'wechat-miniprogram-checkout-template' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       const answer = await httpRequest({ method, url: url.toString(), headers, body, timeoutMs: this.timeoutMs, ...(this.config.apiCa ? { tls: { ca: this.config.apiCa } } : {}) });
-      if (answer.status >= 200 && answer.status < 300) {
-        try {
-          verifyWechatpaySignature(answer.headers, answer.body, this.config.platformKeys, this.now());
-        } catch (e) {
-          if (e instanceof WechatpaySignatureError) throw new ProviderError(`WeChat Pay answer failed verification: ${e.message}`, 'ANSWER_SIGNATURE_INVALID');
-          throw e;
-        }
-        return answer;
-      }
+      if (answer.status >= 200 && answer.status < 300) return answer;
       throw errorFrom(answer);
     }, this.retry);
   }

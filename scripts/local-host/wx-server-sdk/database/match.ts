@@ -54,7 +54,7 @@ function compileField(path: string, cond: unknown): Predicate {
 }
 
 /** The values a condition is tested against: what the path reached, plus the elements of reached arrays. */
-const candidates = (found: unknown[]): unknown[] => found.flatMap((v) => (Array.isArray(v) ? [v, ...v] : [v]));
+export const candidates = (found: unknown[]): unknown[] => found.flatMap((v) => (Array.isArray(v) ? [v, ...v] : [v]));
 
 function equalsAny(found: unknown[], x: unknown): boolean {
   if (x === null && found.length === 0) return true;

@@ -1,86 +1,58 @@
-import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Collection, Database, Doc, DocData, DocRef, Query, UpdateResult } from '../../../../cloudfunctions/common/db/types';
+import { CallCounter, type CallCounts } from './call-counts';
+import { checkCollectionName, checkId, dataOf, newId, notFound, op, type Backend } from './calls';
 import { command, type DbCommand } from './command';
-import { DatabaseError, ErrCode, invalidParam } from './errors';
-import { CollectionFiles } from './files';
+import { invalidParam } from './errors';
+import { constraintsOf, type Constraint } from './index-keys';
+import { markImported, readLegacyCollections } from './legacy-files';
 import { compileWhere, type Predicate } from './match';
+import { SqliteStore, type IndexSpec, type StoredDoc } from './sqlite-store';
+import { runTransaction, type LocalTransactionApi } from './transaction';
 import { applyUpdate, compileUpdate } from './update';
-import { checkValue, cloneValue, isPlainObject, sortCompare, splitPath, valueAtPath, valuesEqual, type PlainObject } from './values';
+import { checkValue, cloneValue, sortCompare, splitPath, valueAtPath, valuesEqual } from './values';
 
 /**
- * An in-memory cloud database with the documented server-SDK behaviour, optionally persisted to a
- * directory. Each call checks and copies its input when it is made, then runs as one synchronous step
- * after the caller's synchronous code: calls never interleave, so a conditional `where().update()`
- * is a real compare-and-set, and results are copies that callers may mutate freely.
+ * The cloud database with the documented server-SDK behaviour, on SQLite (in memory, or in
+ * `<dir>/database.sqlite`). Each call checks and copies its input when it is made, then runs as one
+ * synchronous step (one SQLite transaction for a write) after the caller's synchronous code: calls never
+ * interleave, so a conditional `where().update()` is a real compare-and-set, and results are fresh
+ * objects that callers may mutate freely.
  */
 
 /** Server-side `get()` returns at most 100 documents unless `limit()` asks for more, up to 1000. */
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
+/**
+ * The indexes the README asks for on `orders` in the cloud console; `_id` is always indexed. Queries on
+ * other fields scan their collection, as they would in the cloud.
+ */
+export const DEFAULT_INDEXES: IndexSpec = { orders: ['outTradeNo', '_openid', 'status'] };
+
 export interface LocalCollection extends Collection {
   where(cond: object): Query;
 }
 
-export interface LocalDatabase extends Database {
+export interface LocalDatabase extends Database, LocalTransactionApi {
   readonly command: DbCommand;
   collection(name: string): LocalCollection;
   /** A copy of every document of a collection, in insertion order (for the sandbox console). */
   dump(name: string): Doc[];
   /** Collections that have been written to (or loaded from disk). */
   collectionNames(): string[];
+  /** Database calls made so far, by kind (each one a network round trip in the cloud). */
+  callCounts(): CallCounts;
+  /** Closes the database file; later calls fail. */
+  close(): void;
 }
 
 export interface MemoryDatabaseOptions {
-  /** Persist each collection as `<dir>/<name>.json`; existing files are loaded at creation. */
+  /** Keep the documents in `<dir>/database.sqlite` (created when missing) instead of in memory. */
   dir?: string;
-}
-
-const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * Validates and copies input now, then runs `run` alone once the caller's synchronous code is done;
- * rejects instead of throwing. A promise job rather than a timer, so tests using jest's fake timers
- * still reach the database.
- */
-function op<T>(prepare: () => () => T): Promise<T> {
-  let run: () => T;
-  try {
-    run = prepare();
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  return Promise.resolve().then(run);
-}
-
-function dataOf(opts: unknown, api: string): PlainObject {
-  if (!isPlainObject(opts) || !isPlainObject(opts.data)) throw invalidParam(api, 'expected { data: { ... } }');
-  return opts.data;
-}
-
-/** Stored documents are never mutated: writes replace them with new objects, then swap the map. */
-class Store {
-  private readonly collections = new Map<string, Map<string, Doc>>();
-
-  constructor(private readonly files?: CollectionFiles) {
-    for (const [name, docs] of files?.loadAll() ?? []) {
-      this.collections.set(name, new Map(docs.map((d) => [d._id as string, d as Doc])));
-    }
-  }
-
-  docs(name: string): Map<string, Doc> {
-    return this.collections.get(name) ?? new Map();
-  }
-
-  /** Saves to disk first, so a failed write leaves both disk and memory as they were. */
-  commit(name: string, docs: Map<string, Doc>): void {
-    this.files?.save(name, [...docs.values()]);
-    this.collections.set(name, docs);
-  }
-
-  names(): string[] {
-    return [...this.collections.keys()];
-  }
+  /** Field paths to index per collection (default DEFAULT_INDEXES). */
+  indexes?: IndexSpec;
 }
 
 interface Order {
@@ -90,6 +62,7 @@ interface Order {
 
 interface QueryState {
   where: Predicate;
+  constraints: Constraint[];
   orders: Order[];
   limit?: number;
   skip?: number;
@@ -99,18 +72,18 @@ const matchAll: Predicate = () => true;
 
 class QueryImpl implements Query {
   constructor(
-    protected readonly store: Store,
+    protected readonly backend: Backend,
     protected readonly name: string,
     protected readonly state: QueryState,
   ) {}
 
   private with(change: Partial<QueryState>): QueryImpl {
-    return new QueryImpl(this.store, this.name, { ...this.state, ...change });
+    return new QueryImpl(this.backend, this.name, { ...this.state, ...change });
   }
 
   /** As in the real SDK, a later where() replaces an earlier one. */
   where(cond: object): Query {
-    return this.with({ where: compileWhere(cond) });
+    return this.with({ where: compileWhere(cond), constraints: constraintsOf(cond) });
   }
 
   orderBy(field: string, order: 'asc' | 'desc'): Query {
@@ -129,8 +102,8 @@ class QueryImpl implements Query {
     return this.with({ skip: n });
   }
 
-  private matching(): Doc[] {
-    return [...this.store.docs(this.name).values()].filter(this.state.where);
+  private matching(): StoredDoc[] {
+    return this.backend.store.candidates(this.name, this.state.constraints).filter((s) => this.state.where(s.doc));
   }
 
   /** update/remove/count work on every match: the real API does not support skip/limit there. */
@@ -141,9 +114,10 @@ class QueryImpl implements Query {
   }
 
   get(): Promise<{ data: Doc[]; errMsg: string }> {
+    this.backend.counts.add('query');
     return op(() => () => {
       const { orders, skip = 0, limit = DEFAULT_LIMIT } = this.state;
-      const docs = this.matching();
+      const docs = this.matching().map((s) => s.doc);
       if (orders.length > 0) {
         docs.sort((a, b) => {
           for (const o of orders) {
@@ -153,11 +127,12 @@ class QueryImpl implements Query {
           return 0;
         });
       }
-      return { data: docs.slice(skip, skip + limit).map(cloneValue), errMsg: 'collection.get:ok' };
+      return { data: docs.slice(skip, skip + limit), errMsg: 'collection.get:ok' };
     });
   }
 
   count(): Promise<{ total: number; errMsg: string }> {
+    this.backend.counts.add('query');
     return op(() => {
       this.noPaging('collection.count');
       return () => ({ total: this.matching().length, errMsg: 'collection.count:ok' });
@@ -166,78 +141,59 @@ class QueryImpl implements Query {
 
   update(opts: { data: DocData }): Promise<UpdateResult & { errMsg: string }> {
     const api = 'collection.update';
+    this.backend.counts.add('write');
     return op(() => {
       this.noPaging(api);
       const updates = compileUpdate(dataOf(opts, api), api);
       return () => {
-        const next = new Map(this.store.docs(this.name));
-        let updated = 0;
-        for (const doc of this.matching()) {
-          const changed = cloneValue(doc);
+        const changes = [];
+        for (const s of this.matching()) {
+          const changed = cloneValue(s.doc);
           applyUpdate(changed, updates, api);
           // Like MongoDB's nModified: a document whose content did not change is not counted.
-          if (!valuesEqual(changed, doc)) {
-            next.set(doc._id, changed);
-            updated++;
-          }
+          if (!valuesEqual(changed, s.doc)) changes.push({ kind: 'replace' as const, coll: this.name, rid: s.rid, doc: changed, before: s.doc });
         }
-        if (updated > 0) this.store.commit(this.name, next);
-        return { stats: { updated }, errMsg: `${api}:ok` };
+        if (changes.length > 0) this.backend.store.commit(changes);
+        return { stats: { updated: changes.length }, errMsg: `${api}:ok` };
       };
     });
   }
 
   remove(): Promise<{ stats: { removed: number }; errMsg: string }> {
     const api = 'collection.remove';
+    this.backend.counts.add('write');
     return op(() => {
       this.noPaging(api);
       return () => {
-        const next = new Map(this.store.docs(this.name));
         const gone = this.matching();
-        for (const doc of gone) next.delete(doc._id);
-        if (gone.length > 0) this.store.commit(this.name, next);
+        if (gone.length > 0) this.backend.store.commit(gone.map((s) => ({ kind: 'delete' as const, coll: this.name, rid: s.rid })));
         return { stats: { removed: gone.length }, errMsg: `${api}:ok` };
       };
     });
   }
 }
 
-function newId(existing: Map<string, Doc>): string {
-  let id: string;
-  do id = randomBytes(16).toString('hex');
-  while (existing.has(id));
-  return id;
-}
-
-function checkId(id: unknown, api: string): asserts id is string {
-  if (typeof id !== 'string' || id === '') throw invalidParam(api, `_id must be a non-empty string, got ${JSON.stringify(id)}`);
-}
-
 class CollectionImpl extends QueryImpl implements LocalCollection {
-  constructor(store: Store, name: string) {
-    super(store, name, { where: matchAll, orders: [] });
+  constructor(backend: Backend, name: string) {
+    super(backend, name, { where: matchAll, constraints: [], orders: [] });
   }
 
   doc(id: string): DocRef {
-    return new DocRefImpl(this.store, this.name, id);
+    return new DocRefImpl(this.backend, this.name, id);
   }
 
   add(opts: { data: DocData }): Promise<{ _id: string; errMsg: string }> {
     const api = 'collection.add';
+    this.backend.counts.add('write');
     return op(() => {
       const data = dataOf(opts, api);
       if (data._id !== undefined) checkId(data._id, api);
       checkValue(data, api, '');
       const doc = cloneValue(data);
       return () => {
-        const next = new Map(this.store.docs(this.name));
-        const id = typeof doc._id === 'string' ? doc._id : newId(next);
-        if (next.has(id)) {
-          throw new DatabaseError(ErrCode.DUPLICATE_KEY, `${api}:fail E11000 duplicate key error: _id ${JSON.stringify(id)} already exists in ${this.name}`);
-        }
+        const id = typeof doc._id === 'string' ? doc._id : newId();
         // _id comes first, as the console shows it; the server SDK adds no _openid.
-        next.set(id, { _id: id, ...doc });
-        this.store.commit(this.name, next);
+        this.backend.store.commit([{ kind: 'insert', coll: this.name, doc: { _id: id, ...doc } as Doc }]);
         return { _id: id, errMsg: `${api}:ok` };
       };
     });
@@ -246,25 +202,27 @@ class CollectionImpl extends QueryImpl implements LocalCollection {
 
 class DocRefImpl implements DocRef {
   constructor(
-    private readonly store: Store,
+    private readonly backend: Backend,
     private readonly name: string,
     private readonly id: string,
   ) {}
 
   get(): Promise<{ data: Doc; errMsg: string }> {
     const api = 'document.get';
+    this.backend.counts.add('read');
     return op(() => {
       checkId(this.id, api);
       return () => {
-        const doc = this.store.docs(this.name).get(this.id);
-        if (!doc) throw new DatabaseError(ErrCode.FAIL, `${api}:fail cannot find document with _id ${this.id}, please make sure that the document exists`);
-        return { data: cloneValue(doc), errMsg: `${api}:ok` };
+        const s = this.backend.store.byId(this.name, this.id);
+        if (!s) throw notFound(api, this.id);
+        return { data: s.doc, errMsg: `${api}:ok` };
       };
     });
   }
 
   set(opts: { data: DocData }): Promise<{ _id: string; stats: { updated: number; created: number }; errMsg: string }> {
     const api = 'document.set';
+    this.backend.counts.add('write');
     return op(() => {
       checkId(this.id, api);
       const data = dataOf(opts, api);
@@ -273,28 +231,28 @@ class DocRefImpl implements DocRef {
       const doc = cloneValue(data);
       delete doc._id;
       return () => {
-        const next = new Map(this.store.docs(this.name));
-        const existed = next.has(this.id);
-        next.set(this.id, { _id: this.id, ...doc });
-        this.store.commit(this.name, next);
-        return { _id: this.id, stats: { updated: existed ? 1 : 0, created: existed ? 0 : 1 }, errMsg: `${api}:ok` };
+        const existing = this.backend.store.byId(this.name, this.id);
+        const next = { _id: this.id, ...doc };
+        this.backend.store.commit([existing ? { kind: 'replace', coll: this.name, rid: existing.rid, doc: next, before: existing.doc } : { kind: 'insert', coll: this.name, doc: next }]);
+        return { _id: this.id, stats: { updated: existing ? 1 : 0, created: existing ? 0 : 1 }, errMsg: `${api}:ok` };
       };
     });
   }
 
   update(opts: { data: DocData }): Promise<UpdateResult & { errMsg: string }> {
     const api = 'document.update';
+    this.backend.counts.add('write');
     return op(() => {
       checkId(this.id, api);
       const updates = compileUpdate(dataOf(opts, api), api);
       return () => {
-        const doc = this.store.docs(this.name).get(this.id);
+        const s = this.backend.store.byId(this.name, this.id);
         let updated = 0;
-        if (doc) {
-          const changed = cloneValue(doc);
+        if (s) {
+          const changed = cloneValue(s.doc);
           applyUpdate(changed, updates, api);
-          if (!valuesEqual(changed, doc)) {
-            this.store.commit(this.name, new Map(this.store.docs(this.name)).set(this.id, changed));
+          if (!valuesEqual(changed, s.doc)) {
+            this.backend.store.commit([{ kind: 'replace', coll: this.name, rid: s.rid, doc: changed, before: s.doc }]);
             updated = 1;
           }
         }
@@ -305,35 +263,46 @@ class DocRefImpl implements DocRef {
 
   remove(): Promise<{ stats: { removed: number }; errMsg: string }> {
     const api = 'document.remove';
+    this.backend.counts.add('write');
     return op(() => {
       checkId(this.id, api);
       return () => {
-        const next = new Map(this.store.docs(this.name));
-        const removed = next.delete(this.id) ? 1 : 0;
-        if (removed) this.store.commit(this.name, next);
-        return { stats: { removed }, errMsg: `${api}:ok` };
+        const s = this.backend.store.byId(this.name, this.id);
+        if (s) this.backend.store.commit([{ kind: 'delete', coll: this.name, rid: s.rid }]);
+        return { stats: { removed: s ? 1 : 0 }, errMsg: `${api}:ok` };
       };
     });
   }
 }
 
+function openStore(opts: MemoryDatabaseOptions): SqliteStore {
+  const indexes = opts.indexes ?? DEFAULT_INDEXES;
+  if (opts.dir === undefined) return new SqliteStore(':memory:', indexes);
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const legacy = readLegacyCollections(opts.dir);
+  const store = new SqliteStore(path.join(opts.dir, 'database.sqlite'), indexes);
+  if (legacy.size > 0) {
+    store.commit([...legacy].flatMap(([coll, docs]) => docs.map((doc) => ({ kind: 'insert' as const, coll, doc: doc as Doc }))));
+    markImported(opts.dir, legacy.keys());
+  }
+  return store;
+}
+
 export function createMemoryDatabase(opts: MemoryDatabaseOptions = {}): LocalDatabase {
-  const store = new Store(opts.dir === undefined ? undefined : new CollectionFiles(opts.dir));
-  const checkName = (name: string): void => {
-    if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
-      throw invalidParam('database.collection', `collection name must be 1-64 letters, digits, "_" or "-", got ${JSON.stringify(name)}`);
-    }
-  };
+  const backend: Backend = { store: openStore(opts), counts: new CallCounter() };
   return {
     command,
     collection(name) {
-      checkName(name);
-      return new CollectionImpl(store, name);
+      checkCollectionName(name);
+      return new CollectionImpl(backend, name);
     },
+    runTransaction: (callback, times) => runTransaction(backend, callback, times),
     dump(name) {
-      checkName(name);
-      return [...store.docs(name).values()].map(cloneValue);
+      checkCollectionName(name);
+      return backend.store.all(name).map((s) => s.doc);
     },
-    collectionNames: () => store.names(),
+    collectionNames: () => backend.store.names(),
+    callCounts: () => backend.counts.snapshot(),
+    close: () => backend.store.close(),
   };
 }
