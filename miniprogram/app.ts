@@ -3,6 +3,7 @@ import { setTransport } from './services/api';
 import { cloudTransport } from './services/cloud-transport';
 import { httpTransport } from './services/http-transport';
 import { dispatchReturn, onReturnFrom } from './services/app-return';
+import { chooseMode, currentAppId } from './services/mode';
 import { PAYJS_APP_ID, payjsReturnHint } from './services/payjs';
 import { cart } from './stores/cart';
 import { checkout } from './stores/checkout';
@@ -18,9 +19,13 @@ export interface AppOption {
 App<AppOption>({
   globalData: { mode: config.mode },
 
-  onLaunch() {
+  onLaunch(options) {
+    const choice = chooseMode(config.mode, options?.query, currentAppId());
+    if (choice.reason) console.warn(`[config] mode '${choice.mode}': ${choice.reason}`);
+    config.mode = choice.mode;
+    this.globalData.mode = choice.mode;
     if (config.mode === 'cloud') {
-      wx.cloud.init({ env: config.cloudEnv, traceUser: true });
+      wx.cloud.init(config.cloudEnv ? { env: config.cloudEnv, traceUser: true } : { traceUser: true });
       setTransport(cloudTransport());
     } else {
       setTransport(httpTransport(config.localBaseUrl, config.localOpenId));

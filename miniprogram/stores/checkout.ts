@@ -113,11 +113,20 @@ export class CheckoutStore {
   /** Creates the order and starts paying it. A second tap while one runs joins the first. */
   submit(lines: CartLine[], method: PayMethod): Promise<void> {
     if (this.inFlight) return this.inFlight;
-    const run = this.runSubmit(lines, method).finally(() => {
+    return this.track(this.runSubmit(lines, method));
+  }
+
+  /** Holds `run` as the flow in flight until it settles (not Promise.prototype.finally: not polyfilled in DevTools' ES5 output). */
+  private track(run: Promise<void>): Promise<void> {
+    const done = () => {
       this.inFlight = null;
+    };
+    const tracked = run.then(done, (err: unknown) => {
+      done();
+      throw err;
     });
-    this.inFlight = run;
-    return run;
+    this.inFlight = tracked;
+    return tracked;
   }
 
   private async runSubmit(lines: CartLine[], method: PayMethod): Promise<void> {
@@ -141,11 +150,7 @@ export class CheckoutStore {
     const order = this.order;
     if (!order || order.status !== 'PENDING' || this.inFlight) return this.inFlight ?? Promise.resolve();
     this.stopPolling();
-    const run = this.runPay(order.orderId, order.payMethod ?? this.method).finally(() => {
-      this.inFlight = null;
-    });
-    this.inFlight = run;
-    return run;
+    return this.track(this.runPay(order.orderId, order.payMethod ?? this.method));
   }
 
   private async runPay(orderId: string, method: PayMethod): Promise<void> {
