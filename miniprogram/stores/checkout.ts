@@ -2,7 +2,7 @@
  * The checkout flow: idle → creating → paying → confirming → paid | failed | cancelled | expired.
  * The client never decides that an order is paid: only queryOrder's answer moves the flow to 'paid'.
  */
-import { makeAutoObservable } from 'mobx-miniprogram';
+import { computed, makeAutoObservable } from 'mobx-miniprogram';
 import type { CartLine, Order, PayjsJump, PayjsReturnHint, PayMethod } from '../../typings/checkout';
 import { ApiError, call, errorMessage } from '../services/api';
 import { requestPayment, simulateScan } from '../services/payment';
@@ -55,6 +55,10 @@ export class CheckoutStore {
       pollPolicy: false,
       pollHandle: false,
       visiblePages: false,
+      // Structural: a poll answering the same order must not re-render the pages bound to these.
+      itemViews: computed.struct,
+      outTradeNo: computed.struct,
+      orderStatus: computed.struct,
       shows: false,
       inFlight: false,
       pendingRequest: false,
@@ -68,6 +72,19 @@ export class CheckoutStore {
 
   get amountText(): string {
     return this.order ? formatFen(this.order.amountFen) : '';
+  }
+
+  /** The order's lines as the result page renders them. */
+  get itemViews(): Array<{ skuId: string; name: string; quantity: number; subtotalText: string }> {
+    return (this.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) }));
+  }
+
+  get outTradeNo(): string {
+    return this.order?.outTradeNo ?? '';
+  }
+
+  get orderStatus(): Order['status'] | '' {
+    return this.order?.status ?? '';
   }
 
   get statusText(): string {

@@ -2,7 +2,6 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
-import { formatFen } from '../../utils/money';
 
 ComponentWithStore({
   data: { orderId: '' },
@@ -10,7 +9,9 @@ ComponentWithStore({
     store: checkout,
     fields: {
       phase: 'phase',
-      order: 'order',
+      // Only what the template renders, never the whole order (it is re-fetched on every poll).
+      outTradeNo: 'outTradeNo',
+      orderStatus: 'orderStatus',
       amountText: 'amountText',
       statusText: 'statusText',
       errorMessage: 'errorMessage',
@@ -22,8 +23,7 @@ ComponentWithStore({
       payjsJumped: 'payjsJumped',
       backWithoutPaying: 'backWithoutPaying',
       loadFailed: 'loadFailed',
-      items: (store: typeof checkout) =>
-        (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
+      items: 'itemViews',
     },
     actions: {},
   },
