@@ -14,6 +14,7 @@ onReturnFrom(PAYJS_APP_ID, (extra) => checkout.recordPayjsReturn(payjsReturnHint
 /** What getApp<AppOption>() returns besides the App methods. */
 export interface AppOption {
   globalData: { mode: typeof config.mode };
+  useMode(mode: typeof config.mode): void;
 }
 
 App<AppOption>({
@@ -22,15 +23,20 @@ App<AppOption>({
   onLaunch(options) {
     const choice = chooseMode(config.mode, options?.query, currentAppId());
     if (choice.reason) console.warn(`[config] mode '${choice.mode}': ${choice.reason}`);
-    config.mode = choice.mode;
-    this.globalData.mode = choice.mode;
-    if (config.mode === 'cloud') {
+    this.useMode(choice.mode);
+    cart.restore();
+  },
+
+  /** Wires the backend for `mode`; also what the DevTools automator suite calls to run in local mode. */
+  useMode(mode: typeof config.mode) {
+    config.mode = mode;
+    this.globalData.mode = mode;
+    if (mode === 'cloud') {
       wx.cloud.init(config.cloudEnv ? { env: config.cloudEnv, traceUser: true } : { traceUser: true });
       setTransport(cloudTransport());
     } else {
       setTransport(httpTransport(config.localBaseUrl, config.localOpenId));
     }
-    cart.restore();
   },
 
   onShow(options) {
