@@ -3,6 +3,7 @@ import { setTransport } from './services/api';
 import { cloudTransport } from './services/cloud-transport';
 import { httpTransport } from './services/http-transport';
 import { dispatchReturn, onReturnFrom } from './services/app-return';
+import { chooseMode, currentAppId } from './services/mode';
 import { PAYJS_APP_ID, payjsReturnHint } from './services/payjs';
 import { RECEIPT_APP_ID, receiptReturnHint } from './services/receipt';
 import { receipt } from './stores/receipt';
@@ -16,19 +17,29 @@ onReturnFrom(RECEIPT_APP_ID, (extra) => void receipt.recordReturn(receiptReturnH
 /** What getApp<AppOption>() returns besides the App methods. */
 export interface AppOption {
   globalData: { mode: typeof config.mode };
+  useMode(mode: typeof config.mode): void;
 }
 
 App<AppOption>({
   globalData: { mode: config.mode },
 
-  onLaunch() {
-    if (config.mode === 'cloud') {
-      wx.cloud.init({ env: config.cloudEnv, traceUser: true });
+  onLaunch(options) {
+    const choice = chooseMode(config.mode, options?.query, currentAppId());
+    if (choice.reason) console.warn(`[config] mode '${choice.mode}': ${choice.reason}`);
+    this.useMode(choice.mode);
+    cart.restore();
+  },
+
+  /** Wires the backend for `mode`; also what the DevTools automator suite calls to run in local mode. */
+  useMode(mode: typeof config.mode) {
+    config.mode = mode;
+    this.globalData.mode = mode;
+    if (mode === 'cloud') {
+      wx.cloud.init(config.cloudEnv ? { env: config.cloudEnv, traceUser: true } : { traceUser: true });
       setTransport(cloudTransport());
     } else {
       setTransport(httpTransport(config.localBaseUrl, config.localOpenId));
     }
-    cart.restore();
   },
 
   onShow(options) {

@@ -285,7 +285,8 @@ export type PayData =
 
 /** The `data` of a successful result, per action. */
 export interface CheckoutData {
-  listProducts: { products: Product[] };
+  /** payMethods: what this deployment has configured (the cart offers only these). */
+  listProducts: { products: Product[]; payMethods: PayMethod[] };
   createOrder: { order: Order };
   pay: PayData;
   queryOrder: { order: Order };

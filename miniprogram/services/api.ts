@@ -1,4 +1,5 @@
 /** Typed client for the cloud functions (`checkout` here, `merchant` in merchant-api.ts) over a replaceable transport. */
+import { config } from '../config';
 import type { CheckoutAction, CheckoutData, ErrorCode, EventOf } from '../../typings/checkout';
 
 /** Carries one call to the function and answers its raw Result; rejects only when the call itself fails. */
@@ -22,6 +23,7 @@ export class ApiError extends Error {
 }
 
 export const FUNCTION_NAME = 'checkout';
+const LOCAL_HOST_DOWN = '连接不到本地服务：请在电脑上运行 npm start，并在 DevTools 勾选“不校验合法域名”';
 
 let transport: Transport | null = null;
 
@@ -46,7 +48,9 @@ export async function invoke(name: string, event: { action: string }): Promise<u
     raw = await transport.call(name, event);
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    throw new ApiError('NETWORK', `网络异常，请稍后重试（${describe(err)}）`);
+    // The raw errMsg is for developers (console); the payer gets a sentence that says what to do.
+    console.warn(`[${name}] ${event.action} did not reach the function:`, describe(err));
+    throw new ApiError('NETWORK', config.mode === 'local' ? LOCAL_HOST_DOWN : transportFailureText(describe(err)));
   }
   if (!isResult(raw)) throw new ApiError('NETWORK', '服务返回了无法识别的结果');
   if (raw.ok) return raw.data;
@@ -61,6 +65,17 @@ function describe(err: unknown): string {
   if (err && typeof err === 'object' && 'errMsg' in err) return String((err as { errMsg: unknown }).errMsg);
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * A failed call, in words: wx.cloud.callFunction's errMsg tells a missing environment or function apart
+ * from a network problem (the patterns are its documented error texts and codes, e.g. -501000 / -404011).
+ */
+export function transportFailureText(raw: string): string {
+  if (/env|environment|环境|-501000|-501001/i.test(raw) && !/timeout/i.test(raw)) return '云开发环境不可用，请检查小程序的云开发配置';
+  if (/FUNCTION_NOT_FOUND|FunctionName|function not found|-501002|-404011|云函数/i.test(raw)) return '服务尚未部署，请稍后重试或联系商家';
+  if (/timeout|超时/i.test(raw)) return '请求超时，请稍后重试';
+  return '网络异常，请稍后重试';
 }
 
 /** What the payer is told for each server error code (the server's own message stays in the log). */
@@ -92,5 +107,6 @@ const USER_TEXT: Record<ErrorCode, string> = {
 /** A message a page can show for any failure. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) return err.code === 'NETWORK' ? err.message : USER_TEXT[err.code] ?? USER_TEXT.INTERNAL;
-  return `出错了：${describe(err)}`;
+  console.warn('[checkout] unexpected error:', describe(err));
+  return '出错了，请稍后重试';
 }

@@ -103,11 +103,13 @@ export class CartStore {
   syncWithCatalog(products: Product[]): boolean {
     const bySku = new Map(products.map((p) => [p.skuId, p]));
     const before = JSON.stringify(this.items);
-    this.items = this.items.flatMap((item) => {
-      const p = bySku.get(item.skuId);
-      if (!p || p.stock < 1) return [];
-      return [{ skuId: p.skuId, name: p.name, priceFen: p.priceFen, stock: p.stock, quantity: Math.min(item.quantity, p.stock) }];
-    });
+    // filter + map, not flatMap: DevTools' ES5 output does not polyfill it on older base libraries.
+    this.items = this.items
+      .filter((item) => (bySku.get(item.skuId)?.stock ?? 0) >= 1)
+      .map((item) => {
+        const p = bySku.get(item.skuId)!;
+        return { skuId: p.skuId, name: p.name, priceFen: p.priceFen, stock: p.stock, quantity: Math.min(item.quantity, p.stock) };
+      });
     const changed = JSON.stringify(this.items) !== before;
     if (changed) this.persist();
     return changed;

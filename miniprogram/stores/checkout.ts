@@ -2,7 +2,7 @@
  * The checkout flow: idle → creating → paying → confirming → paid | failed | cancelled | expired.
  * The client never decides that an order is paid: only queryOrder's answer moves the flow to 'paid'.
  */
-import { makeAutoObservable } from 'mobx-miniprogram';
+import { computed, makeAutoObservable } from 'mobx-miniprogram';
 import type { CartLine, Order, PayjsJump, PayjsReturnHint, PayMethod } from '../../typings/checkout';
 import { ApiError, call, errorMessage } from '../services/api';
 import { requestPayment, simulateScan } from '../services/payment';
@@ -55,6 +55,10 @@ export class CheckoutStore {
       pollPolicy: false,
       pollHandle: false,
       visiblePages: false,
+      // Structural: a poll answering the same order must not re-render the pages bound to these.
+      itemViews: computed.struct,
+      outTradeNo: computed.struct,
+      orderStatus: computed.struct,
       shows: false,
       inFlight: false,
       pendingRequest: false,
@@ -68,6 +72,19 @@ export class CheckoutStore {
 
   get amountText(): string {
     return this.order ? formatFen(this.order.amountFen) : '';
+  }
+
+  /** The order's lines as the result page renders them. */
+  get itemViews(): Array<{ skuId: string; name: string; quantity: number; subtotalText: string }> {
+    return (this.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) }));
+  }
+
+  get outTradeNo(): string {
+    return this.order?.outTradeNo ?? '';
+  }
+
+  get orderStatus(): Order['status'] | '' {
+    return this.order?.status ?? '';
   }
 
   get statusText(): string {
@@ -113,11 +130,20 @@ export class CheckoutStore {
   /** Creates the order and starts paying it. A second tap while one runs joins the first. */
   submit(lines: CartLine[], method: PayMethod): Promise<void> {
     if (this.inFlight) return this.inFlight;
-    const run = this.runSubmit(lines, method).finally(() => {
+    return this.track(this.runSubmit(lines, method));
+  }
+
+  /** Holds `run` as the flow in flight until it settles (not Promise.prototype.finally: not polyfilled in DevTools' ES5 output). */
+  private track(run: Promise<void>): Promise<void> {
+    const done = () => {
       this.inFlight = null;
+    };
+    const tracked = run.then(done, (err: unknown) => {
+      done();
+      throw err;
     });
-    this.inFlight = run;
-    return run;
+    this.inFlight = tracked;
+    return tracked;
   }
 
   private async runSubmit(lines: CartLine[], method: PayMethod): Promise<void> {
@@ -141,11 +167,7 @@ export class CheckoutStore {
     const order = this.order;
     if (!order || order.status !== 'PENDING' || this.inFlight) return this.inFlight ?? Promise.resolve();
     this.stopPolling();
-    const run = this.runPay(order.orderId, order.payMethod ?? this.method).finally(() => {
-      this.inFlight = null;
-    });
-    this.inFlight = run;
-    return run;
+    return this.track(this.runPay(order.orderId, order.payMethod ?? this.method));
   }
 
   private async runPay(orderId: string, method: PayMethod): Promise<void> {

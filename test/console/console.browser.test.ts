@@ -17,13 +17,24 @@ import { ROOT, replay, request, startTestSandbox, waitForStatus, type TestSandbo
  * the emulators hold, its buttons act as the payer's wallet, and the order it pays turns PAID.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = `The sandbox console test needs Chromium at ${CHROMIUM}: apt-get install chromium`;
+/** CHROME_PATH, else the usual places of Chromium / Google Chrome on Debian, Ubuntu, hosted CI runners and macOS. */
+const BROWSERS = [
+  process.env.CHROME_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/opt/google/chrome/chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+].filter((p): p is string => !!p);
+const CHROMIUM = BROWSERS.find((p) => fs.existsSync(p)) ?? '';
+const MISSING = `The sandbox console test needs Chrome or Chromium: set CHROME_PATH, or install one (Debian: apt-get install chromium). Looked in: ${BROWSERS.join(', ')}`;
 const README_SCREENSHOT = path.join(ROOT, 'docs', 'sandbox-console.png');
 /** The committed screenshot is rewritten only on request (or when missing), so a test run leaves the tree clean. */
 const SCREENSHOT =
   process.env.UPDATE_SCREENSHOT || !fs.existsSync(README_SCREENSHOT) ? README_SCREENSHOT : path.join(os.tmpdir(), `sandbox-console-${process.pid}.png`);
-const hasChromium = fs.existsSync(CHROMIUM);
+const hasChromium = CHROMIUM !== '';
 
 if (!hasChromium && !process.env.CI) process.stderr.write(`Skipping the sandbox console browser test: ${MISSING}\n`);
 

@@ -22,6 +22,11 @@ beforeEach(() => {
   cart.add({ skuId: 'pot', name: '茶壶', priceFen: 12800, stock: 2 });
 });
 
+type Method = 'wechat' | 'native' | 'payjs';
+/** The catalog answer for what is in the cart, with the methods this deployment takes. */
+const catalogOk = (payMethods: Method[] = ['wechat', 'native', 'payjs']) => () =>
+  ok({ products: cart.items.map(({ skuId, name, priceFen, stock }) => ({ skuId, name, priceFen, stock })), payMethods });
+
 function render() {
   const comp = mount(simulate.render(id));
   (comp.instance as unknown as { onShow(): void }).onShow();
@@ -70,6 +75,7 @@ test('the stepper stays within 1..stock and remove drops the line', async () => 
 
 test('submit: a double tap creates one order, pays, clears the cart and opens the result once', async () => {
   const t = new FakeTransport()
+    .on('listProducts', catalogOk())
     .on('createOrder', () => ok({ order: order() }))
     .on('pay', () => ok({ method: 'wechat', order: order(), payment }))
     .on('queryOrder', () => ok({ order: order('PAID') }));
@@ -96,6 +102,7 @@ test('submit: a double tap creates one order, pays, clears the cart and opens th
 
 test('the chosen method is sent; native opens the scan page', async () => {
   const t = new FakeTransport()
+    .on('listProducts', catalogOk())
     .on('createOrder', () => ok({ order: order() }))
     .on('pay', () => ok({ method: 'native', order: order(), codeUrl: 'weixin://wxpay/bizpayurl?pr=x' }));
   setTransport(t);
@@ -119,10 +126,50 @@ test('showing the cart brings saved prices and stock up to date from the catalog
           { skuId: 'tea', name: '绿茶', priceFen: 2190, stock: 5 },
           { skuId: 'cup', name: '茶杯', priceFen: 990, stock: 5 },
         ],
+        payMethods: ['wechat'],
       }),
     ),
   );
   const comp = render();
   await until(() => comp.querySelector('#total')!.dom.textContent === '¥31.80');
   expect(comp.querySelectorAll('.line')).toHaveLength(2); // 茶壶 is no longer sold
+});
+
+test('only the methods the server says this deployment takes are offered', async () => {
+  setTransport(new FakeTransport().on('listProducts', catalogOk(['wechat'])));
+  const comp = render();
+  await until(() => comp.data.methods.length > 0);
+  await settle();
+  expect(comp.data.methods).toEqual([{ value: 'wechat', label: '微信支付' }]);
+  expect(comp.dom!.textContent).not.toContain('PAYJS');
+  expect(comp.dom!.textContent).not.toContain('扫码支付');
+});
+
+test('methods unknown (catalog unreachable): submitting makes no order and keeps the cart', async () => {
+  const t = new FakeTransport().on('listProducts', () => Promise.reject(new Error('offline')));
+  setTransport(t);
+  const toast = jest.fn();
+  wxStub.showToast = toast;
+  const comp = render();
+  await settle(8);
+  expect(comp.querySelector('#methods-note')!.dom.textContent).toContain('无法获取支付方式');
+  comp.querySelector('#submit')!.dispatchEvent('tap');
+  await until(() => toast.mock.calls.length > 0);
+  expect(toast.mock.calls[0][0]).toMatchObject({ title: '暂时无法获取支付方式，请稍后重试' });
+  expect(t.callsOf('createOrder')).toHaveLength(0);
+  expect(t.callsOf('listProducts').length).toBe(2); // asked again on submit
+  expect(cart.items).toHaveLength(3);
+});
+
+test('a deployment with no method configured says so and makes no order', async () => {
+  const t = new FakeTransport().on('listProducts', catalogOk([]));
+  setTransport(t);
+  const toast = jest.fn();
+  wxStub.showToast = toast;
+  const comp = render();
+  await until(() => comp.querySelector('#methods-note')?.dom.textContent === '商家尚未开通在线支付');
+  comp.querySelector('#submit')!.dispatchEvent('tap');
+  await until(() => toast.mock.calls.length > 0);
+  expect(t.callsOf('createOrder')).toHaveLength(0);
+  expect(cart.items).toHaveLength(3);
 });

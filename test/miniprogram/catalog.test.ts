@@ -25,7 +25,7 @@ function render(transport: FakeTransport) {
 }
 
 test('lists products with price in yuan and stock, and adds to the cart within stock', async () => {
-  const comp = render(new FakeTransport().on('listProducts', () => ok({ products })));
+  const comp = render(new FakeTransport().on('listProducts', () => ok({ products, payMethods: ['wechat'] })));
   await settle();
   expect(comp.data.status).toBe('ready');
   const text = comp.dom!.textContent!;
@@ -44,7 +44,7 @@ test('lists products with price in yuan and stock, and adds to the cart within s
 });
 
 test('shows the empty state', async () => {
-  const comp = render(new FakeTransport().on('listProducts', () => ok({ products: [] })));
+  const comp = render(new FakeTransport().on('listProducts', () => ok({ products: [], payMethods: [] })));
   await settle();
   expect(comp.querySelector('#empty')).toBeTruthy();
 });
@@ -52,7 +52,7 @@ test('shows the empty state', async () => {
 test('shows the error state and retries', async () => {
   let calls = 0;
   const comp = render(
-    new FakeTransport().on('listProducts', () => (++calls === 1 ? fail('INTERNAL', 'database timeout') : ok({ products }))),
+    new FakeTransport().on('listProducts', () => (++calls === 1 ? fail('INTERNAL', 'database timeout') : ok({ products, payMethods: ['wechat'] }))),
   );
   await settle();
   expect(comp.data.status).toBe('error');

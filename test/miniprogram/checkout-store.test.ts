@@ -71,7 +71,7 @@ test('a retry after a network failure reuses the same requestId', async () => {
   const s = store();
   await s.submit(lines, 'wechat');
   expect(s.phase).toBe('failed');
-  expect(s.errorMessage).toContain('网络异常');
+  expect(s.errorMessage).toBe('请求超时，请稍后重试'); // a plain sentence, never the raw errMsg
   await s.submit(lines, 'wechat');
   const [a, b] = t.callsOf('createOrder') as Array<{ requestId?: string }>;
   expect(a.requestId).toBeTruthy();

@@ -37,6 +37,11 @@ describe('the mini-program compiles with Babel as DevTools does', () => {
     expect(() => new vm.Script(`(function (require, module, exports) {${out!.code}\n})`)).not.toThrow();
   });
 
+  it('uses no flatMap or Promise.prototype.finally (DevTools\' ES5 output does not polyfill them)', () => {
+    const offending = files.filter((f) => /\.flatMap\(|\.finally\(/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(ROOT, f));
+    expect(offending).toEqual([]);
+  });
+
   it('control: a file Babel cannot parse fails here', () => {
     const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'babel-')), 'bad.ts');
     fs.writeFileSync(bad, 'function f(a: number => 1) {}\n');

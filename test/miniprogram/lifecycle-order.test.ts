@@ -156,3 +156,36 @@ describe("navigateToMiniProgram's success may come after the return", () => {
     page.onUnload();
   });
 });
+
+describe('the result page binds only what it renders', () => {
+  test('a poll answering the same pending order sends nothing; the PAID answer sends only what changed', async () => {
+    let queries = 0;
+    const t = new FakeTransport().on('queryOrder', () => ok({ order: ++queries >= 4 ? order('PAID') : order() }));
+    setTransport(t);
+    const { comp, page } = openResult();
+    page.onLoad({ orderId: 'o1' });
+    page.onShow();
+    await until(() => checkout.order !== null);
+    await settle();
+    const payloads: Array<Record<string, unknown>> = [];
+    const inst = comp.instance as unknown as { setData(d: Record<string, unknown>): void };
+    const original = inst.setData.bind(inst);
+    inst.setData = (d) => {
+      payloads.push(d);
+      original(d);
+    };
+    void checkout.confirm();
+    await until(() => checkout.phase === 'paid');
+    await settle();
+    expect(queries).toBe(4);
+    const keys = payloads.flatMap((p) => Object.keys(p));
+    expect(keys).not.toContain('order');
+    expect(keys).not.toContain('items'); // same lines on every answer: never re-sent
+    const bytes = payloads.reduce((n, p) => n + JSON.stringify(p).length, 0);
+    // Phase/polling/notice changes and the final status only: well under one copy of the order.
+    expect(bytes).toBeLessThan(JSON.stringify(order()).length);
+    expect(comp.querySelector('#paid')).toBeTruthy();
+    expect(comp.querySelectorAll('.row').length).toBeGreaterThan(3);
+    page.onUnload();
+  });
+});

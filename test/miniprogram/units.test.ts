@@ -6,6 +6,8 @@ import { httpTransport } from '../../miniprogram/services/http-transport';
 import { outcomeOfFailure, requestPayment } from '../../miniprogram/services/payment';
 import { payjsReturnHint } from '../../miniprogram/services/payjs';
 import { dispatchReturn, onReturnFrom } from '../../miniprogram/services/app-return';
+import { transportFailureText } from '../../miniprogram/services/api';
+import { chooseMode } from '../../miniprogram/services/mode';
 import { config } from '../../miniprogram/config';
 import { CART_STORAGE_KEY, CartStore } from '../../miniprogram/stores/cart';
 import { FakeTransport, fail, ok } from './fake-transport';
@@ -64,8 +66,8 @@ describe('cart store', () => {
 
 describe('api client', () => {
   test('returns data, turns {ok:false} into ApiError and transport failures into NETWORK', async () => {
-    setTransport(new FakeTransport().on('listProducts', () => ok({ products: [] })).on('queryOrder', () => fail('NOT_FOUND', '订单不存在')));
-    await expect(call<'listProducts'>({ action: 'listProducts' })).resolves.toEqual({ products: [] });
+    setTransport(new FakeTransport().on('listProducts', () => ok({ products: [], payMethods: [] })).on('queryOrder', () => fail('NOT_FOUND', '订单不存在')));
+    await expect(call<'listProducts'>({ action: 'listProducts' })).resolves.toEqual({ products: [], payMethods: [] });
     const notFound = await call<'queryOrder'>({ action: 'queryOrder', orderId: 'x' }).catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(ApiError);
     expect(notFound).toMatchObject({ code: 'NOT_FOUND', message: '订单不存在' });
@@ -175,5 +177,22 @@ describe('cart.syncWithCatalog', () => {
     expect(c.totalFen).toBe(2 * 2190 + 990);
     expect(storage.get(CART_STORAGE_KEY)).toEqual(c.items);
     expect(c.syncWithCatalog([product('tea', 2190, 2), product('cup', 990, 3)])).toBe(false);
+  });
+});
+
+describe('what a failed call tells the payer', () => {
+  test('no raw errMsg; a missing environment or function is not called a network problem', () => {
+    expect(transportFailureText('cloud.callFunction:fail -501000 [ResourceNotFound] Environment not found')).toBe('云开发环境不可用，请检查小程序的云开发配置');
+    expect(transportFailureText('cloud.callFunction:fail -404011 cloud function execution error: FUNCTION_NOT_FOUND')).toBe('服务尚未部署，请稍后重试或联系商家');
+    expect(transportFailureText('cloud.callFunction:fail timeout')).toBe('请求超时，请稍后重试');
+    expect(transportFailureText('request:fail')).toBe('网络异常，请稍后重试');
+  });
+
+  test('the mode at launch: a launch query wins, the tourist AppID falls back to local', () => {
+    expect(chooseMode('cloud', undefined, 'wx123')).toEqual({ mode: 'cloud', reason: '' });
+    expect(chooseMode('cloud', {}, 'touristappid')).toMatchObject({ mode: 'local', reason: expect.stringContaining('touristappid') });
+    expect(chooseMode('cloud', { mode: 'local' }, 'wx123')).toMatchObject({ mode: 'local', reason: 'launch query mode=local' });
+    expect(chooseMode('local', { mode: 'cloud' }, 'touristappid')).toMatchObject({ mode: 'cloud' });
+    expect(chooseMode('local', { mode: 'bogus' }, 'wx123')).toEqual({ mode: 'local', reason: '' });
   });
 });

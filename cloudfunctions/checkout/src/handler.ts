@@ -25,7 +25,7 @@ async function ownedOrder(ctx: OrderContext, orderId: string, openid: string): P
 async function run(ctx: OrderContext, event: CheckoutEvent, openid: string): Promise<CheckoutData[CheckoutEvent['action']]> {
   switch (event.action) {
     case 'listProducts':
-      return { products: await listProducts(ctx.db) };
+      return { products: await listProducts(ctx.db), payMethods: [...(ctx.config.wxpay ? (['wechat', 'native'] as const) : []), ...(ctx.config.payjs ? (['payjs'] as const) : [])] };
     case 'createOrder':
       return { order: toOrder(await createOrder(ctx, openid, event.items, event.requestId)) };
     case 'pay':

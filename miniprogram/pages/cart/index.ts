@@ -1,7 +1,6 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import type { PayMethod } from '../../../typings/checkout';
-import { config } from '../../config';
-import { call } from '../../services/api';
+import { call, errorMessage } from '../../services/api';
 import { cart, type CartItem } from '../../stores/cart';
 import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
@@ -31,7 +30,11 @@ const LABELS: Record<PayMethod, string> = {
   native: '扫码支付（二维码）',
   payjs: 'PAYJS（测试）',
 };
-const METHODS = config.payMethods.map((value) => ({ value, label: LABELS[value] }));
+
+interface MethodView {
+  value: PayMethod;
+  label: string;
+}
 
 type IndexEvent = WechatMiniprogram.TouchEvent<Record<string, never>, Record<string, never>, { index: number }>;
 
@@ -39,8 +42,10 @@ ComponentWithStore({
   data: {
     lines: [] as LineView[],
     totalText: '0.00',
-    method: METHODS[0].value,
-    methods: METHODS,
+    /** What this deployment takes, from listProducts: never offer a method the server cannot take. */
+    method: '' as PayMethod | '',
+    methods: [] as MethodView[],
+    methodsNote: '正在获取支付方式…',
   },
   storeBindings: { store: checkout, fields: { busy: 'busy' }, actions: {} },
   methods: {
@@ -49,15 +54,28 @@ ComponentWithStore({
       void this.syncPrices();
     },
 
-    /** Saved prices and stock may be days old: show today's (the server prices the order anyway). */
-    async syncPrices() {
-      if (cart.items.length === 0) return;
+    /**
+     * Today's prices and stock (saved ones may be days old; the server prices the order anyway) and the
+     * payment methods this deployment has configured. True when the methods are known.
+     */
+    async syncPrices(): Promise<boolean> {
+      if (cart.items.length === 0) return false;
       try {
-        const { products } = await call<'listProducts'>({ action: 'listProducts' });
+        const { products, payMethods } = await call<'listProducts'>({ action: 'listProducts' });
         if (cart.syncWithCatalog(products)) this.renderAll();
-      } catch {
-        // Offline: the saved figures stay on screen; createOrder reports real problems.
+        this.setMethods(payMethods);
+        return true;
+      } catch (err) {
+        // Offline: the saved figures stay on screen; submitting asks again before any order is made.
+        if (this.data.methods.length === 0) this.setData({ methodsNote: `无法获取支付方式：${errorMessage(err)}` });
+        return false;
       }
+    },
+
+    setMethods(payMethods: PayMethod[]) {
+      const methods = payMethods.filter((m) => LABELS[m]).map((value) => ({ value, label: LABELS[value] }));
+      const kept = methods.some((m) => m.value === this.data.method) ? this.data.method : (methods[0]?.value ?? '');
+      this.setData({ methods, method: kept, methodsNote: methods.length ? '' : '商家尚未开通在线支付' });
     },
 
     /** The full list: only when lines appear or disappear. */
@@ -101,7 +119,17 @@ ComponentWithStore({
     async onSubmit() {
       // The store also joins concurrent submits; this keeps a double tap from navigating twice.
       if (checkout.busy || cart.items.length === 0) return;
-      await checkout.submit(cart.orderLines, this.data.method);
+      // No order (and no emptied cart) before the server has said how this deployment can be paid.
+      if (!this.data.method && !(await this.syncPrices())) {
+        wx.showToast({ title: '暂时无法获取支付方式，请稍后重试', icon: 'none' });
+        return;
+      }
+      const method = this.data.method;
+      if (!method) {
+        wx.showToast({ title: '商家尚未开通在线支付', icon: 'none' });
+        return;
+      }
+      await checkout.submit(cart.orderLines, method);
       const order = checkout.order;
       if (!order) {
         wx.showToast({ title: checkout.errorMessage || '下单失败', icon: 'none' });

@@ -2,7 +2,6 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
-import { formatFen } from '../../utils/money';
 import { refundsView } from '../../utils/refund-view';
 import { receipt } from '../../stores/receipt';
 import { receiptView } from '../../utils/receipt-view';
@@ -14,7 +13,9 @@ ComponentWithStore({
     store: checkout,
     fields: {
       phase: 'phase',
-      order: 'order',
+      // Only what the template renders, never the whole order (it is re-fetched on every poll).
+      outTradeNo: 'outTradeNo',
+      orderStatus: 'orderStatus',
       amountText: 'amountText',
       statusText: 'statusText',
       errorMessage: 'errorMessage',
@@ -26,8 +27,7 @@ ComponentWithStore({
       payjsJumped: 'payjsJumped',
       backWithoutPaying: 'backWithoutPaying',
       loadFailed: 'loadFailed',
-      items: (store: typeof checkout) =>
-        (store.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) })),
+      items: 'itemViews',
       refunds: (store: typeof checkout) => refundsView(store.order),
       receipt: (store: typeof checkout) => receiptView(store.order),
     },
