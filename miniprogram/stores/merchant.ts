@@ -8,7 +8,7 @@ import type { OrderStatus } from '../../typings/checkout';
 import type { MerchantData, MerchantOrder, RefundFilter } from '../../typings/merchant';
 import { ApiError } from '../services/api';
 import { callMerchant, staffErrorMessage } from '../services/merchant-api';
-import { textError } from '../services/refunds';
+import { refundReasonError, textError } from '../services/refunds';
 import { formatFen, parseYuan } from '../utils/money';
 import { formatTime, orderStatusText } from '../utils/order-view';
 import { refundableFen, refundsView, refundTag, type RefundsView } from '../utils/refund-view';
@@ -386,7 +386,7 @@ export class MerchantStore {
     if (!form || form.submitted) return false;
     const { fen, message } = this.formAmount;
     const reason = form.reason.trim();
-    const problem = message || (reason ? textError(reason) : '');
+    const problem = message || (reason ? refundReasonError(reason) : '');
     if (problem) {
       this.set({ refundError: problem });
       return false;

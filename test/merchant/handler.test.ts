@@ -106,6 +106,8 @@ describe('the merchant function', () => {
       [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'x'.repeat(65) }, 'requestId'],
       [{ action: 'refund', orderId: order._id, amountFen: 100 }, 'requestId'],
       [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'r', reason: 'x'.repeat(81) }, 'reason'],
+      // 27 characters, 81 bytes: WeChat Pay counts bytes.
+      [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'r', reason: '缺'.repeat(27) }, 'reason'],
       [{ action: 'resolveRefundRequest', orderId: order._id }, 'approve'],
       [{ action: 'resolveRefundRequest', orderId: order._id, approve: false, amountFen: 5 }, 'amountFen'],
     ] as const;
@@ -127,6 +129,13 @@ describe('the merchant function', () => {
     const approved = await call('staff-1', { action: 'resolveRefundRequest', orderId: order._id, approve: true });
     expect(approved.data).toMatchObject({ refund: { amountFen: 600 }, order: { refundRequest: { status: 'APPROVED' } } });
     expect(await call('staff-1', { action: 'refund', orderId: order._id, amountFen: 1, requestId: 'more' })).toMatchObject({ error: { code: 'REFUND_EXCEEDS_PAID' } });
+  });
+
+  it('approving a request whose reason is longer than WeChat Pay takes sends its first 80 bytes', async () => {
+    const order = await t.paidOrder(1000, { refundRequest: { reason: '坏'.repeat(80), requestedAt: 5, status: 'OPEN' } });
+    const approved = await call('staff-1', { action: 'resolveRefundRequest', orderId: order._id, approve: true });
+    expect(approved).toMatchObject({ ok: true, data: { refund: { amountFen: 1000, reason: '坏'.repeat(26) } } });
+    expect(t.provider.applications.map((a) => a.reason)).toEqual(['坏'.repeat(26)]);
   });
 });
 
