@@ -1,5 +1,5 @@
 import type { Logistics, OrderStatus } from '../../../typings/checkout';
-import type { MerchantAction, MerchantEvent, RefundFilter } from '../../../typings/merchant';
+import type { AttentionFilter, MerchantAction, MerchantEvent, RefundFilter } from '../../../typings/merchant';
 import { invalidArgument } from '../../common/errors';
 import { fen, id, isObject, optionalText } from '../../common/event-fields';
 import { MAX_ORDER_FEN } from '../../common/orders/create';
@@ -16,6 +16,7 @@ const LOGISTICS: readonly Logistics[] = ['EXPRESS', 'LOCAL_DELIVERY', 'VIRTUAL',
 export const MAX_ITEM_DESC = 120;
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'CLOSED', 'REFUNDED'];
 const REFUND_FILTERS: readonly RefundFilter[] = ['REQUESTED', 'PROCESSING', 'ABNORMAL'];
+const ATTENTION_FILTERS: readonly AttentionFilter[] = ['RECONCILE', 'ANOMALY'];
 export const MAX_LIST_LIMIT = 100;
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_NOTE = 200;
@@ -45,6 +46,8 @@ export function parseMerchantEvent(event: unknown): MerchantEvent {
       const refund = oneOf(event, 'refund', REFUND_FILTERS);
       if (status) out.status = status;
       if (refund) out.refund = refund;
+      const attention = oneOf(event, 'attention', ATTENTION_FILTERS);
+      if (attention) out.attention = attention;
       if (event.limit !== undefined) {
         const limit = event.limit;
         if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw invalidArgument(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
