@@ -25,9 +25,12 @@ function reconciliationView(f: NonNullable<OrderDoc['needsReconciliation']>): Re
   return v;
 }
 
-/** Both fields are set only when there is something to show (an anomaly list is never stored empty). */
+/**
+ * Both are set only when there is something to show. Asked by a field every entry has, so an index on
+ * it (README) serves the filter.
+ */
 const attentionFilter = (a: AttentionFilter, _: Command): Where =>
-  (a === 'RECONCILE' ? { needsReconciliation: _.exists(true) } : { paymentAnomalies: _.exists(true) }) as Where;
+  (a === 'RECONCILE' ? { 'needsReconciliation.since': _.exists(true) } : { 'paymentAnomalies.at': _.exists(true) }) as Where;
 
 const REFUND_FILTERS: Record<RefundFilter, Where> = {
   REQUESTED: { 'refundRequest.status': 'OPEN' },
