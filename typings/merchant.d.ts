@@ -15,6 +15,43 @@ export interface MerchantOrder extends Order {
   paidAfterClose?: { at: Millis; transactionId?: string; amountFen?: Fen };
   /** The fulfilment hooks' run (the outbox), once paid. FAILED needs a person: see lastError and the log. */
   fulfilmentTask?: FulfilmentTaskView;
+  /**
+   * PENDING and out of time, but the provider's state of the trade could not be verified (it may be
+   * paid): not payable, not closed, retried by the timer run until the provider answers. 待核对.
+   */
+  needsReconciliation?: ReconciliationView;
+  /** Verified provider reports that did not match this order (refused; one entry per distinct report). */
+  paymentAnomalies?: PaymentAnomalyView[];
+}
+
+/**
+ * Why the last check failed, for staff (the provider's own message is in the function log only):
+ * UNREACHABLE = no answer in time (network, timeouts, 5xx); ANSWER_REJECTED = an answer we could not
+ * verify or read (signature, certificate, format); PROVIDER_REFUSED = the provider refused the
+ * request (its error code in providerCode); INTERNAL = our side failed.
+ */
+export type ReconcileCause = 'UNREACHABLE' | 'ANSWER_REJECTED' | 'PROVIDER_REFUSED' | 'INTERNAL';
+
+export interface ReconciliationView {
+  /** The first failed check. */
+  since: Millis;
+  /** Checks failed so far. */
+  attempts: number;
+  cause: ReconcileCause;
+  /** PROVIDER_REFUSED: the provider's documented error code (e.g. SYSTEMERROR). */
+  providerCode?: string;
+}
+
+/** What a verified report said, where it differs from the order (amountFen against the order's, mchid, appid). */
+export interface PaymentAnomalyView {
+  at: Millis;
+  via: 'notify' | 'query';
+  /** The provider's trade state as reported (SUCCESS: it says the payer paid). */
+  state: string;
+  amountFen?: Fen;
+  mchid?: string;
+  appid?: string;
+  transactionId?: string;
 }
 
 export interface FulfilmentTaskView {
@@ -31,6 +68,9 @@ export interface FulfilmentTaskView {
 /** Filters on refunds: REQUESTED = an open refund request from the payer; PROCESSING / ABNORMAL = a refund in that state. */
 export type RefundFilter = 'REQUESTED' | 'PROCESSING' | 'ABNORMAL';
 
+/** Filters on payments that need a person: RECONCILE = has needsReconciliation; ANOMALY = has paymentAnomalies. */
+export type AttentionFilter = 'RECONCILE' | 'ANOMALY';
+
 export interface WhoamiEvent {
   action: 'whoami';
 }
@@ -38,6 +78,8 @@ export interface MerchantListOrdersEvent {
   action: 'listOrders';
   status?: OrderStatus;
   refund?: RefundFilter;
+  /** Given with status or refund, an order must match all of them. */
+  attention?: AttentionFilter;
   /** 1–100, default 20. */
   limit?: number;
   /** From a previous answer's nextCursor. */

@@ -5,21 +5,26 @@
  */
 import { makeAutoObservable } from 'mobx-miniprogram';
 import type { OrderStatus } from '../../typings/checkout';
-import type { MerchantData, MerchantOrder, RefundFilter } from '../../typings/merchant';
+import type { AttentionFilter, MerchantData, MerchantOrder, PaymentAnomalyView, ReconcileCause, RefundFilter } from '../../typings/merchant';
 import { ApiError } from '../services/api';
 import { callMerchant, staffErrorMessage } from '../services/merchant-api';
-import { textError } from '../services/refunds';
+import { refundReasonError, textError } from '../services/refunds';
 import { formatFen, parseYuan } from '../utils/money';
 import { formatTime, orderStatusText } from '../utils/order-view';
 import { refundableFen, refundsView, refundTag, type RefundsView } from '../utils/refund-view';
 
-export type FilterKey = 'requested' | 'processing' | 'abnormal' | 'paid' | 'refunded' | 'all';
+export type FilterKey = 'requested' | 'processing' | 'abnormal' | 'reconcile' | 'anomaly' | 'paid' | 'refunded' | 'all';
 
-/** The list's tabs, what needs a person first: open refund requests, then refunds not yet final. */
-export const FILTERS: ReadonlyArray<{ key: FilterKey; label: string; query: { status?: OrderStatus; refund?: RefundFilter } }> = [
+/**
+ * The list's tabs, what needs a person first: open refund requests, refunds not yet final, then
+ * payments the server could not confirm (待核对) and verified reports that did not match (支付异常).
+ */
+export const FILTERS: ReadonlyArray<{ key: FilterKey; label: string; query: { status?: OrderStatus; refund?: RefundFilter; attention?: AttentionFilter } }> = [
   { key: 'requested', label: '退款申请', query: { refund: 'REQUESTED' } },
   { key: 'processing', label: '退款中', query: { refund: 'PROCESSING' } },
   { key: 'abnormal', label: '退款异常', query: { refund: 'ABNORMAL' } },
+  { key: 'reconcile', label: '待核对', query: { attention: 'RECONCILE' } },
+  { key: 'anomaly', label: '支付异常', query: { attention: 'ANOMALY' } },
   { key: 'paid', label: '已支付', query: { status: 'PAID' } },
   { key: 'refunded', label: '已退款', query: { status: 'REFUNDED' } },
   { key: 'all', label: '全部', query: {} },
@@ -46,6 +51,38 @@ function shortOpenid(openid: string): string {
   return openid.length > 10 ? `${openid.slice(0, 4)}…${openid.slice(-4)}` : openid;
 }
 
+/** What staff read for each cause (the technical detail is in the function log). */
+const CAUSE_TEXT: Record<ReconcileCause, string> = {
+  UNREACHABLE: '支付平台暂时无法访问',
+  ANSWER_REJECTED: '支付平台的应答未通过验签或无法解析',
+  PROVIDER_REFUSED: '支付平台拒绝了查询',
+  INTERNAL: '服务端出错',
+};
+
+/** 待核对 before 支付异常 before the refund tags: a payment we cannot confirm may be money not yet recorded. */
+function attentionTag(o: MerchantOrder): string {
+  if (o.needsReconciliation) return '待核对';
+  if (o.paymentAnomalies?.length) return '支付异常';
+  return '';
+}
+
+function reconcileText(o: MerchantOrder): string {
+  const r = o.needsReconciliation;
+  if (!r) return '';
+  const cause = `${CAUSE_TEXT[r.cause] ?? CAUSE_TEXT.INTERNAL}${r.providerCode ? `（${r.providerCode}）` : ''}`;
+  return `订单已到期，但自 ${formatTime(r.since)} 起 ${r.attempts} 次未能向支付平台确认交易状态：${cause}。订单不可支付也不会关闭，系统定时重试；也可在商户平台按订单号核对。`;
+}
+
+function anomalyText(a: PaymentAnomalyView, o: MerchantOrder): string {
+  const source = a.via === 'notify' ? '支付通知' : '查询结果';
+  const parts = [`状态 ${a.state}`];
+  if (a.amountFen !== undefined) parts.push(`金额 ¥${formatFen(a.amountFen)}${a.amountFen !== o.amountFen ? `（订单 ¥${formatFen(o.amountFen)}）` : ''}`);
+  if (a.mchid) parts.push(`商户号 ${a.mchid}`);
+  if (a.appid) parts.push(`AppID ${a.appid}`);
+  if (a.transactionId) parts.push(`交易单号 ${a.transactionId}`);
+  return `${formatTime(a.at)} 收到与订单不符的${source}（已拒收）：${parts.join('，')}`;
+}
+
 export interface MerchantListItem {
   orderId: string;
   title: string;
@@ -67,6 +104,10 @@ export interface MerchantOrderView {
   paidText: string;
   transactionId: string;
   paidAfterCloseText: string;
+  /** 待核对: why and since when; '' when nothing is pending. */
+  reconcileText: string;
+  /** 支付异常: one line per verified report that did not match. */
+  anomalies: Array<{ key: string; text: string }>;
   leftText: string;
   canRefund: boolean;
   /** The payer's request is open: approve (refund) or reject it. */
@@ -146,7 +187,7 @@ export class MerchantStore {
         statusText: orderStatusText(o),
         status: o.status,
         createdText: formatTime(o.createdAt),
-        tag: refundTag(o),
+        tag: attentionTag(o) || refundTag(o),
         payer: shortOpenid(o.openid),
       };
     });
@@ -172,6 +213,8 @@ export class MerchantStore {
       paidAfterCloseText: o.paidAfterClose
         ? `订单关闭后收到付款${o.paidAfterClose.amountFen !== undefined ? ` ¥${formatFen(o.paidAfterClose.amountFen)}` : ''}（${formatTime(o.paidAfterClose.at)}）`
         : '',
+      reconcileText: reconcileText(o),
+      anomalies: (o.paymentAnomalies ?? []).map((a, i) => ({ key: `${i}-${a.at}`, text: anomalyText(a, o) })),
       leftText: formatFen(left),
       canRefund: left > 0,
       canResolve: o.status === 'PAID' && o.refundRequest?.status === 'OPEN',
@@ -386,7 +429,7 @@ export class MerchantStore {
     if (!form || form.submitted) return false;
     const { fen, message } = this.formAmount;
     const reason = form.reason.trim();
-    const problem = message || (reason ? textError(reason) : '');
+    const problem = message || (reason ? refundReasonError(reason) : '');
     if (problem) {
       this.set({ refundError: problem });
       return false;

@@ -37,7 +37,7 @@ describe('an expired order whose trade state cannot be verified', () => {
     const seen = (await s.ok(alice, { action: 'queryOrder', orderId: order.orderId })).order;
     expect(seen.status).toBe('PENDING');
     const doc = await s.order(order.orderId);
-    expect(doc.needsReconciliation).toMatchObject({ attempts: 1, lastError: expect.stringContaining('verification') });
+    expect(doc.needsReconciliation).toMatchObject({ attempts: 1, lastError: expect.stringContaining('verification'), cause: 'ANSWER_REJECTED' });
     expect(doc.paidAfterClose).toBeUndefined();
     // Still holding its stock, not payable, reported by the timer run.
     expect(await s.stock('sku-gift-card')).toBe(stockBefore - 1);

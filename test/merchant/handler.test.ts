@@ -94,6 +94,29 @@ describe('the merchant function', () => {
     expect(processing.data.orders[0].refunds[0]).not.toHaveProperty('accepted');
   });
 
+  it('shows what needs reconciling and payment anomalies, without internal messages, and filters on them', async () => {
+    const secret = 'connect ECONNRESET 10.0.0.7:443 key=/etc/wxpay/apiclient_key.pem';
+    const unverified = await t.paidOrder(100, {
+      status: 'PENDING',
+      needsReconciliation: { since: 7, attempts: 3, lastError: secret, cause: 'PROVIDER_REFUSED', providerCode: 'SYSTEMERROR' },
+    });
+    const anomaly = { at: 9, via: 'notify' as const, state: 'SUCCESS', amountFen: 101, mchid: '1900000109', appid: 'wx0123456789abcdef', transactionId: '4200000001' };
+    const mismatched = await t.paidOrder(100, { status: 'PENDING', paymentAnomalies: [anomaly] });
+    await t.paidOrder(100);
+
+    const reconcile = await call('staff-1', { action: 'listOrders', attention: 'RECONCILE' });
+    expect(reconcile.data.orders.map((o: { orderId: string }) => o.orderId)).toEqual([unverified._id]);
+    expect(reconcile.data.orders[0].needsReconciliation).toEqual({ since: 7, attempts: 3, cause: 'PROVIDER_REFUSED', providerCode: 'SYSTEMERROR' });
+    expect(JSON.stringify(reconcile)).not.toMatch(/ECONNRESET|10\.0\.0\.7|apiclient_key|lastError/);
+
+    const anomalies = await call('staff-1', { action: 'listOrders', attention: 'ANOMALY' });
+    expect(anomalies.data.orders.map((o: { orderId: string }) => o.orderId)).toEqual([mismatched._id]);
+    expect(anomalies.data.orders[0].paymentAnomalies).toEqual([anomaly]);
+    // Combined with another filter, both must hold.
+    expect((await call('staff-1', { action: 'listOrders', attention: 'ANOMALY', status: 'PAID' })).data.orders).toEqual([]);
+    expect(await call('staff-1', { action: 'listOrders', attention: 'LATE' })).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('attention') } });
+  });
+
   it('refuses bad events with INVALID_ARGUMENT naming the field', async () => {
     const order = await t.paidOrder(1000);
     const bad = [
@@ -106,6 +129,8 @@ describe('the merchant function', () => {
       [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'x'.repeat(65) }, 'requestId'],
       [{ action: 'refund', orderId: order._id, amountFen: 100 }, 'requestId'],
       [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'r', reason: 'x'.repeat(81) }, 'reason'],
+      // 27 characters, 81 bytes: WeChat Pay counts bytes.
+      [{ action: 'refund', orderId: order._id, amountFen: 100, requestId: 'r', reason: '缺'.repeat(27) }, 'reason'],
       [{ action: 'resolveRefundRequest', orderId: order._id }, 'approve'],
       [{ action: 'resolveRefundRequest', orderId: order._id, approve: false, amountFen: 5 }, 'amountFen'],
     ] as const;
@@ -127,6 +152,13 @@ describe('the merchant function', () => {
     const approved = await call('staff-1', { action: 'resolveRefundRequest', orderId: order._id, approve: true });
     expect(approved.data).toMatchObject({ refund: { amountFen: 600 }, order: { refundRequest: { status: 'APPROVED' } } });
     expect(await call('staff-1', { action: 'refund', orderId: order._id, amountFen: 1, requestId: 'more' })).toMatchObject({ error: { code: 'REFUND_EXCEEDS_PAID' } });
+  });
+
+  it('approving a request whose reason is longer than WeChat Pay takes sends its first 80 bytes', async () => {
+    const order = await t.paidOrder(1000, { refundRequest: { reason: '坏'.repeat(80), requestedAt: 5, status: 'OPEN' } });
+    const approved = await call('staff-1', { action: 'resolveRefundRequest', orderId: order._id, approve: true });
+    expect(approved).toMatchObject({ ok: true, data: { refund: { amountFen: 1000, reason: '坏'.repeat(26) } } });
+    expect(t.provider.applications.map((a) => a.reason)).toEqual(['坏'.repeat(26)]);
   });
 });
 

@@ -86,6 +86,7 @@ export class FakeMerchant implements Transport {
           .filter((o) =>
             !e.refund ? true : e.refund === 'REQUESTED' ? o.refundRequest?.status === 'OPEN' : (o.refunds ?? []).some((r) => r.status === e.refund),
           )
+          .filter((o) => (!e.attention ? true : e.attention === 'RECONCILE' ? !!o.needsReconciliation : !!o.paymentAnomalies?.length))
           .sort((a, b) => b.createdAt - a.createdAt);
         const start = e.cursor ? Number(e.cursor) : 0;
         const limit = e.limit ?? 20;

@@ -60,7 +60,7 @@ describe('merchant orders page', () => {
     const { comp } = open(ordersId);
     await settle();
     expect(s.callsOf('listOrders')).toHaveLength(1);
-    expect(texts(comp, '.tab')).toEqual(['退款申请', '退款中', '退款异常', '已支付', '已退款', '全部']);
+    expect(texts(comp, '.tab')).toEqual(['退款申请', '退款中', '退款异常', '待核对', '支付异常', '已支付', '已退款', '全部']);
     expect(texts(comp, '.tab.active')).toEqual(['退款申请']);
     expect(comp.querySelectorAll('.order')).toHaveLength(1);
     expect(texts(comp, '.tag')).toEqual(['退款审核中']);
@@ -72,7 +72,7 @@ describe('merchant orders page', () => {
     comp.querySelectorAll('.tab')[1].dispatchEvent('tap');
     await settle();
     expect(text(comp, '#empty')).toBe('没有符合条件的订单');
-    comp.querySelectorAll('.tab')[5].dispatchEvent('tap');
+    comp.querySelectorAll('.tab')[7].dispatchEvent('tap');
     await settle();
     expect(comp.querySelectorAll('.order')).toHaveLength(3);
     comp.querySelectorAll('.order')[2].dispatchEvent('tap');
@@ -110,6 +110,50 @@ describe('merchant orders page', () => {
     comp.querySelector('#retry')!.dispatchEvent('tap');
     await settle();
     expect(text(comp, '#empty')).toBe('没有符合条件的订单');
+  });
+});
+
+const unverified = merchantOrder('PENDING', { orderId: 'u', createdAt: 40, needsReconciliation: { since: Date.UTC(2024, 4, 1, 4, 0), attempts: 3, cause: 'PROVIDER_REFUSED', providerCode: 'SYSTEMERROR' } });
+const mismatched = merchantOrder('PENDING', {
+  orderId: 'm',
+  createdAt: 35,
+  paymentAnomalies: [{ at: Date.UTC(2024, 4, 1, 4, 30), via: 'notify', state: 'SUCCESS', amountFen: 2981, mchid: '1900000109', transactionId: '4200000009' }],
+});
+
+describe('orders needing a person about their payment', () => {
+  test('待核对 and 支付异常 tabs ask the server for them; rows carry the tag', async () => {
+    const s = new FakeMerchant().add(unverified, mismatched, plain);
+    setTransport(s);
+    const { comp } = open(ordersId);
+    await settle();
+    comp.querySelectorAll('.tab')[3].dispatchEvent('tap');
+    await settle();
+    expect(s.callsOf('listOrders')[1]).toMatchObject({ attention: 'RECONCILE' });
+    expect(texts(comp, '.tag')).toEqual(['待核对']);
+    comp.querySelectorAll('.tab')[4].dispatchEvent('tap');
+    await settle();
+    expect(s.callsOf('listOrders')[2]).toMatchObject({ attention: 'ANOMALY' });
+    expect(texts(comp, '.tag')).toEqual(['支付异常']);
+  });
+
+  test('the order page says why the payment is unconfirmed, and what each mismatched report said', async () => {
+    const s = new FakeMerchant().add(unverified, mismatched);
+    setTransport(s);
+    const u = open(orderId, { orderId: 'u' }).comp;
+    await settle();
+    expect(text(u, '#reconcile')).toContain('3 次未能向支付平台确认');
+    expect(text(u, '#reconcile')).toContain('支付平台拒绝了查询（SYSTEMERROR）');
+    expect(u.querySelector('#anomalies')).toBeFalsy();
+    merchant.reset();
+    const m = open(orderId, { orderId: 'm' }).comp;
+    await settle();
+    expect(m.querySelector('#reconcile')).toBeFalsy();
+    const lines = texts(m, '.anomaly');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('支付通知');
+    expect(lines[0]).toContain(`金额 ¥29.81（订单 ¥${(mismatched.amountFen / 100).toFixed(2)}）`);
+    expect(lines[0]).toContain('商户号 1900000109');
+    expect(lines[0]).toContain('交易单号 4200000009');
   });
 });
 

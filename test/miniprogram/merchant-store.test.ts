@@ -144,6 +144,16 @@ describe('refund form', () => {
     expect(s.allRefunds()).toHaveLength(1);
   });
 
+  test('a reason over 80 UTF-8 bytes is refused before anything is sent (WeChat Pay counts bytes)', async () => {
+    const { s, m } = await formFor();
+    m.editRefundForm({ amountText: '1', reason: '缺'.repeat(27) });
+    expect(await m.submitRefund()).toBe(false);
+    expect(m.refundError).toContain('80 字节');
+    expect(s.callsOf('refund')).toHaveLength(0);
+    m.editRefundForm({ reason: `${'缺'.repeat(26)}ok` });
+    expect(await m.submitRefund()).toBe(true);
+  });
+
   test('a double tap sends one request', async () => {
     const { s, m } = await formFor();
     const release = s.hold('refund');

@@ -113,8 +113,15 @@ describe('refund (POST /v3/refund/domestic/refunds)', () => {
     expect(Object.keys(JSON.parse(seen[0].req.rawBody.toString()))).toEqual(['out_trade_no', 'out_refund_no', 'amount']);
   });
 
+  it('takes a reason of up to 80 UTF-8 bytes, as WeChat Pay documents (not 80 characters)', async () => {
+    answer = () => ({ status: 200, body: refundObject() });
+    const reason = `${'缺'.repeat(26)}ok`;
+    await gateway().refund(application({ reason }));
+    expect(JSON.parse(seen[0].req.rawBody.toString()).reason).toBe(reason);
+  });
+
   it('refuses bad input before anything is sent', async () => {
-    for (const bad of [{ amountFen: 981 }, { amountFen: 0 }, { amountFen: 1.5 }, { outRefundNo: 'has space' }, { outRefundNo: 'R'.repeat(65) }, { reason: 'x'.repeat(81) }]) {
+    for (const bad of [{ amountFen: 981 }, { amountFen: 0 }, { amountFen: 1.5 }, { outRefundNo: 'has space' }, { outRefundNo: 'R'.repeat(65) }, { reason: 'x'.repeat(81) }, { reason: '缺'.repeat(27) }]) {
       await expect(gateway().refund(application(bad))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     }
     expect(seen).toHaveLength(0);

@@ -13,7 +13,10 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 99;
 export const MAX_UNITS = 200;
-/** WeChat Pay takes a refund reason of at most 80 characters. */
+/**
+ * A payer's refund request reason, in characters: it is ours (the merchant reads it). Approving the
+ * request sends it as the refund's reason cut to WeChat Pay's 80 bytes (orders/refunds-resolve.ts).
+ */
 export const MAX_REASON = 80;
 
 function isObject(v: unknown): v is Record<string, unknown> {

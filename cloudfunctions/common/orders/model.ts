@@ -1,4 +1,5 @@
 import type { CloseReason, Fulfilment, FulfilmentType, Order, OrderItem, OrderStatus, PayMethod, Refund, RefundRequest } from '../../../typings/checkout';
+import type { PaymentAnomalyView, ReconcileCause } from '../../../typings/merchant';
 import type { PaymentAttempt } from '../payment/provider';
 import { truncateUtf8 } from '../text';
 
@@ -61,7 +62,7 @@ export interface OrderDoc {
    * The provider's state of the trade could not be verified when the order ran out of time (query or
    * close failed): the order stays PENDING, is not payable, and the timer run tries again.
    */
-  needsReconciliation?: { since: number; attempts: number; lastError: string };
+  needsReconciliation?: { since: number; attempts: number; lastError: string; cause: ReconcileCause; providerCode?: string };
   refunds?: RefundDoc[];
   /** The sum of the SUCCESS refunds. */
   refundedFen?: number;
@@ -102,15 +103,8 @@ export function toRefund(r: RefundDoc): Refund {
   return out;
 }
 
-export interface PaymentAnomaly {
-  at: number;
-  via: 'notify' | 'query';
-  state: string;
-  amountFen?: number;
-  mchid?: string;
-  appid?: string;
-  transactionId?: string;
-}
+/** Stored as staff see it: every field is what a verified report said. */
+export type PaymentAnomaly = PaymentAnomalyView;
 
 export function toOrder(d: OrderDoc): Order {
   const o: Order = {

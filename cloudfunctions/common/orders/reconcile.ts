@@ -1,3 +1,4 @@
+import type { ReconcileCause } from '../../../typings/merchant';
 import { AppError, ProviderError } from '../errors';
 import type { TradeReport } from '../payment/gateway';
 import type { PaymentProvider } from '../payment/provider';
@@ -88,6 +89,18 @@ export async function settleIfPaid(ctx: OrderContext, order: OrderDoc): Promise<
 /** An order whose trade could not be verified is asked about again after this long (payer or timer run). */
 export const RECHECK_UNVERIFIED_MS = 60_000;
 
+/** Which kind of failure it was, for staff: lastError (the provider's words, our internals) stays in the log and the database. */
+function causeOf(err: unknown): { cause: ReconcileCause; providerCode?: string } {
+  if (!(err instanceof ProviderError)) return { cause: 'INTERNAL' };
+  if (err.retryable) return { cause: 'UNREACHABLE' };
+  // Our own codes for answers that failed verification; any other code is the provider's.
+  if (err.providerCode === undefined || ANSWER_CODES.has(err.providerCode)) return { cause: 'ANSWER_REJECTED' };
+  return /^[A-Z0-9_]{1,64}$/.test(err.providerCode) ? { cause: 'PROVIDER_REFUSED', providerCode: err.providerCode } : { cause: 'PROVIDER_REFUSED' };
+}
+
+/** ProviderError codes that say the answer, not the request, was refused (ours, v3; PAYJS). */
+const ANSWER_CODES = new Set(['ANSWER_SIGNATURE_INVALID', 'SIGN_ERROR']);
+
 /**
  * The provider's state could not be verified (query or close failed, an answer failed verification):
  * the order is not closed, since its trade may be paid. It stays PENDING, flagged for the merchant and
@@ -96,7 +109,7 @@ export const RECHECK_UNVERIFIED_MS = 60_000;
 async function markUnverified(ctx: OrderContext, order: OrderDoc, err: unknown): Promise<OrderDoc> {
   const now = ctx.now();
   const prior = order.needsReconciliation;
-  const flag = { since: prior?.since ?? now, attempts: (prior?.attempts ?? 0) + 1, lastError: String((err as Error)?.message ?? err).slice(0, 300) };
+  const flag: NonNullable<OrderDoc['needsReconciliation']> = { since: prior?.since ?? now, attempts: (prior?.attempts ?? 0) + 1, lastError: String((err as Error)?.message ?? err).slice(0, 300), ...causeOf(err) };
   console.error('[expire] trade state not verified; order kept PENDING for reconciliation', order.outTradeNo, flag);
   const _ = ctx.db.command;
   await ctx.repo.updateIf(order._id, 'PENDING', { needsReconciliation: _.set(flag), nextQueryAt: now + RECHECK_UNVERIFIED_MS } as unknown as Partial<OrderDoc>);

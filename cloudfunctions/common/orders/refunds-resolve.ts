@@ -1,4 +1,6 @@
 import { AppError } from '../errors';
+import { MAX_REFUND_REASON_BYTES } from '../payment/refund';
+import { truncateUtf8 } from '../text';
 import type { OrderContext } from './context';
 import type { OrderDoc, RefundDoc } from './model';
 import { issueRefund } from './refunds';
@@ -38,5 +40,7 @@ export async function resolveRefundRequest(
   const precondition = (o: OrderDoc) => {
     if (o.refundRequest?.status !== 'OPEN' || o.refundRequest.requestedAt !== request.requestedAt) throw answeredMeanwhile();
   };
-  return issueRefund(ctx, order, { amountFen, requestId: requestIdOf(order), requestedBy: 'merchant', reason: request.reason, patch, expect: stillOpen, precondition });
+  // The payer's words, as far as WeChat Pay takes them (80 bytes; the request allows 80 characters).
+  const reason = truncateUtf8(request.reason, MAX_REFUND_REASON_BYTES);
+  return issueRefund(ctx, order, { amountFen, requestId: requestIdOf(order), requestedBy: 'merchant', reason, patch, expect: stillOpen, precondition });
 }

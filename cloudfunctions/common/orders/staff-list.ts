@@ -1,6 +1,6 @@
 import type { OrderStatus } from '../../../typings/checkout';
-import type { MerchantOrder, RefundFilter } from '../../../typings/merchant';
-import type { Where } from '../db/types';
+import type { AttentionFilter, MerchantOrder, ReconciliationView, RefundFilter } from '../../../typings/merchant';
+import type { Command, Where } from '../db/types';
 import { invalidArgument } from '../errors';
 import type { OrderContext } from './context';
 import { fulfilmentTaskView } from './fulfil';
@@ -13,8 +13,24 @@ export function toMerchantOrder(d: OrderDoc): MerchantOrder {
   if (d.transactionId) o.transactionId = d.transactionId;
   if (d.paidAfterClose) o.paidAfterClose = d.paidAfterClose;
   if (d.fulfilmentTask) o.fulfilmentTask = fulfilmentTaskView(d.fulfilmentTask);
+  if (d.needsReconciliation) o.needsReconciliation = reconciliationView(d.needsReconciliation);
+  if (d.paymentAnomalies?.length) o.paymentAnomalies = d.paymentAnomalies.map((a) => ({ ...a }));
   return o;
 }
+
+/** The flag without lastError: that is the provider's or our own internal message (log and database only). */
+function reconciliationView(f: NonNullable<OrderDoc['needsReconciliation']>): ReconciliationView {
+  const v: ReconciliationView = { since: f.since, attempts: f.attempts, cause: f.cause };
+  if (f.providerCode) v.providerCode = f.providerCode;
+  return v;
+}
+
+/**
+ * Both are set only when there is something to show. Asked by a field every entry has, so an index on
+ * it (README) serves the filter.
+ */
+const attentionFilter = (a: AttentionFilter, _: Command): Where =>
+  (a === 'RECONCILE' ? { 'needsReconciliation.since': _.exists(true) } : { 'paymentAnomalies.at': _.exists(true) }) as Where;
 
 const REFUND_FILTERS: Record<RefundFilter, Where> = {
   REQUESTED: { 'refundRequest.status': 'OPEN' },
@@ -38,6 +54,7 @@ function decodeCursor(cursor: string): [number, string] {
 export interface StaffListQuery {
   status?: OrderStatus;
   refund?: RefundFilter;
+  attention?: AttentionFilter;
   limit: number;
   cursor?: string;
 }
@@ -47,6 +64,7 @@ export async function listAllOrders(ctx: OrderContext, q: StaffListQuery): Promi
   const filters: Where[] = [];
   if (q.status) filters.push({ status: q.status });
   if (q.refund) filters.push(REFUND_FILTERS[q.refund]);
+  if (q.attention) filters.push(attentionFilter(q.attention, _));
   if (q.cursor) {
     const [createdAt, id] = decodeCursor(q.cursor);
     filters.push(_.or([{ createdAt: _.lt(createdAt) }, { createdAt, _id: _.lt(id) }]) as Where);

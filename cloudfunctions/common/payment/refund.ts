@@ -14,7 +14,7 @@ export interface RefundApplication {
   /** The order's paid total (v3 `amount.total`, v2 `total_fee`). */
   totalFen: number;
   amountFen: number;
-  /** At most 80 characters. */
+  /** At most MAX_REFUND_REASON_BYTES bytes in UTF-8. */
   reason?: string;
   notifyUrl?: string;
   /** The provider's transaction id (WeChat Pay's transaction_id), when known. */
@@ -54,8 +54,16 @@ export type ProviderNotification = { kind: 'payment'; report: TradeReport } | { 
 
 /** WeChat Pay's rule for out_refund_no: 1–64 of digits, letters and `_-|*@`. */
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
-/** WeChat Pay takes a reason of at most 80 characters. */
-const MAX_REASON = 80;
+/**
+ * The refund reason WeChat Pay takes, in UTF-8 bytes, not characters: the v3 申请退款 page says
+ * "该退款原因参数的长度不得超过80个字节" (pay.weixin.qq.com/docs/merchant/products/refund/apilist.html);
+ * v2's refund_desc is the same String(80) field, read the same way (its page gives no unit). About 26
+ * Chinese characters.
+ */
+export const MAX_REFUND_REASON_BYTES = 80;
+
+/** Whether a refund reason fits what WeChat Pay takes. */
+export const fitsRefundReason = (reason: string): boolean => Buffer.byteLength(reason, 'utf8') <= MAX_REFUND_REASON_BYTES;
 
 /** Checks what every provider needs of a refund before anything is sent; INVALID_ARGUMENT otherwise. */
 export function checkRefund(r: Pick<RefundApplication, 'outTradeNo' | 'outRefundNo' | 'totalFen' | 'amountFen' | 'reason'>): void {
@@ -65,7 +73,7 @@ export function checkRefund(r: Pick<RefundApplication, 'outTradeNo' | 'outRefund
   if (!Number.isSafeInteger(r.amountFen) || r.amountFen <= 0 || r.amountFen > r.totalFen) {
     throw invalidArgument(`the refund must be a whole number of fen from 1 to the order total ${r.totalFen}, not ${r.amountFen}.`);
   }
-  if (r.reason !== undefined && (r.reason === '' || [...r.reason].length > MAX_REASON)) throw invalidArgument(`the refund reason must be 1–${MAX_REASON} characters.`);
+  if (r.reason !== undefined && (r.reason === '' || !fitsRefundReason(r.reason))) throw invalidArgument(`the refund reason must be 1–${MAX_REFUND_REASON_BYTES} bytes in UTF-8.`);
 }
 
 /** The refund statuses a provider may state; anything else is not a usable report. */

@@ -25,7 +25,7 @@ async function run(ctx: OrderContext, event: MerchantEvent, openid: string): Pro
     case 'whoami':
       return { merchant: ctx.config.merchantOpenids.has(openid) };
     case 'listOrders': {
-      const { docs, nextCursor } = await listAllOrders(ctx, { status: event.status, refund: event.refund, limit: event.limit ?? DEFAULT_LIST_LIMIT, cursor: event.cursor });
+      const { docs, nextCursor } = await listAllOrders(ctx, { status: event.status, refund: event.refund, attention: event.attention, limit: event.limit ?? DEFAULT_LIST_LIMIT, cursor: event.cursor });
       let budget = LIST_RECONCILE_LIMIT;
       const orders = [];
       for (const d of docs) {

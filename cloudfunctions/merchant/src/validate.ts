@@ -1,8 +1,9 @@
 import type { Logistics, OrderStatus } from '../../../typings/checkout';
-import type { MerchantAction, MerchantEvent, RefundFilter } from '../../../typings/merchant';
+import type { AttentionFilter, MerchantAction, MerchantEvent, RefundFilter } from '../../../typings/merchant';
 import { invalidArgument } from '../../common/errors';
 import { fen, id, isObject, optionalText } from '../../common/event-fields';
 import { MAX_ORDER_FEN } from '../../common/orders/create';
+import { fitsRefundReason, MAX_REFUND_REASON_BYTES } from '../../common/payment/refund';
 
 /**
  * Turns the raw event into a typed MerchantEvent or throws INVALID_ARGUMENT naming the bad field.
@@ -15,10 +16,9 @@ const LOGISTICS: readonly Logistics[] = ['EXPRESS', 'LOCAL_DELIVERY', 'VIRTUAL',
 export const MAX_ITEM_DESC = 120;
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'CLOSED', 'REFUNDED'];
 const REFUND_FILTERS: readonly RefundFilter[] = ['REQUESTED', 'PROCESSING', 'ABNORMAL'];
+const ATTENTION_FILTERS: readonly AttentionFilter[] = ['RECONCILE', 'ANOMALY'];
 export const MAX_LIST_LIMIT = 100;
 export const DEFAULT_LIST_LIMIT = 20;
-/** WeChat Pay shows at most 80 characters of a refund reason to the payer. */
-export const MAX_REFUND_REASON = 80;
 export const MAX_NOTE = 200;
 
 /** The action named by the event, if it is one: decided before anything else, so FORBIDDEN can come first. */
@@ -46,6 +46,8 @@ export function parseMerchantEvent(event: unknown): MerchantEvent {
       const refund = oneOf(event, 'refund', REFUND_FILTERS);
       if (status) out.status = status;
       if (refund) out.refund = refund;
+      const attention = oneOf(event, 'attention', ATTENTION_FILTERS);
+      if (attention) out.attention = attention;
       if (event.limit !== undefined) {
         const limit = event.limit;
         if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw invalidArgument(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
@@ -61,7 +63,8 @@ export function parseMerchantEvent(event: unknown): MerchantEvent {
       return { action, orderId: id(event, 'orderId') };
     case 'refund': {
       const out: MerchantEvent = { action, orderId: id(event, 'orderId'), amountFen: fen(event, 'amountFen', 1, MAX_ORDER_FEN), requestId: id(event, 'requestId') };
-      const reason = optionalText(event, 'reason', MAX_REFUND_REASON);
+      const reason = optionalText(event, 'reason', MAX_REFUND_REASON_BYTES);
+      if (reason && !fitsRefundReason(reason)) throw invalidArgument(`reason must be at most ${MAX_REFUND_REASON_BYTES} bytes in UTF-8 (about 26 Chinese characters): WeChat Pay refuses longer ones.`);
       if (reason) out.reason = reason;
       return out;
     }

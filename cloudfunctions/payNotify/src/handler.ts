@@ -10,6 +10,20 @@ import { toAccessReply, toHttpRequest, type HttpAccessEvent, type HttpAccessRepl
 
 const plain = (statusCode: number, body: string): HttpReply => ({ statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
 
+/**
+ * What the provider is told when we refuse a notification: one short sentence per class, since the
+ * reply goes to whoever sent the request (a forger included). The detail goes to the function log.
+ */
+export const REJECTION_REASONS = {
+  SIGNATURE: 'notification could not be verified',
+  MALFORMED: 'malformed notification',
+  UNKNOWN: 'unknown order or refund',
+  MISMATCH: 'notification does not match our records',
+} as const;
+
+/** A NotificationRejected's class, from its status code (401: signature, key, decryption; 400: form). */
+const rejectedReason = (statusCode: 400 | 401): string => (statusCode === 401 ? REJECTION_REASONS.SIGNATURE : REJECTION_REASONS.MALFORMED);
+
 /** Accepted outcomes stop the provider's redelivery; the rest make it send again (and change nothing). */
 function answer(outcome: SettleOutcome, provider: PaymentProvider): HttpReply {
   switch (outcome) {
@@ -19,9 +33,9 @@ function answer(outcome: SettleOutcome, provider: PaymentProvider): HttpReply {
     case 'NOT_PAID':
       return provider.ackNotification();
     case 'UNKNOWN_ORDER':
-      return provider.rejectNotification(404, 'unknown out_trade_no');
+      return provider.rejectNotification(404, REJECTION_REASONS.UNKNOWN);
     case 'MISMATCH':
-      return provider.rejectNotification(400, 'amount or merchant does not match the order');
+      return provider.rejectNotification(400, REJECTION_REASONS.MISMATCH);
   }
 }
 
@@ -32,11 +46,12 @@ function answerRefund(outcome: RefundOutcome, provider: PaymentProvider): HttpRe
     case 'UNCHANGED':
       return provider.ackNotification();
     case 'UNKNOWN_REFUND':
-      return provider.rejectNotification(404, 'unknown out_refund_no');
+      return provider.rejectNotification(404, REJECTION_REASONS.UNKNOWN);
     case 'MISMATCH':
-      return provider.rejectNotification(400, 'order or amount does not match the refund');
+      return provider.rejectNotification(400, REJECTION_REASONS.MISMATCH);
     case 'CONFLICT':
-      return provider.rejectNotification(409, 'the refund already has another final status');
+      // Another final status is already recorded: the report does not match what we hold.
+      return provider.rejectNotification(409, REJECTION_REASONS.MISMATCH);
   }
 }
 
@@ -52,17 +67,20 @@ async function dispatch(ctx: OrderContext, req: HttpRequestLike): Promise<HttpRe
   } catch (err) {
     if (err instanceof NotificationRejected) {
       console.warn(`[payNotify] rejected ${provider.name} notification: ${err.message}`);
-      return provider.rejectNotification(err.statusCode, err.message);
+      return provider.rejectNotification(err.statusCode, rejectedReason(err.statusCode));
     }
     throw err;
   }
   if (note.kind === 'refund') {
     const { outcome } = await applyRefundReport(ctx, note.report, 'notify');
-    console.log(`[payNotify] ${provider.name} refund ${note.report.outRefundNo}: ${outcome}`);
+    const { outRefundNo, outTradeNo, status, amountFen } = note.report;
+    if (outcome === 'APPLIED' || outcome === 'UNCHANGED') console.log(`[payNotify] ${provider.name} refund ${outRefundNo}: ${outcome}`);
+    else console.warn(`[payNotify] ${provider.name} refund ${outRefundNo}: ${outcome}`, { outTradeNo, status, amountFen });
     return answerRefund(outcome, provider);
   }
   const { outcome } = await applyNotification(ctx, provider, note.report);
-  console.log(`[payNotify] ${provider.name} ${note.report.outTradeNo}: ${outcome}`);
+  // A mismatch's details are logged (and kept on the order) by settlePayment.
+  (outcome === 'UNKNOWN_ORDER' || outcome === 'MISMATCH' ? console.warn : console.log)(`[payNotify] ${provider.name} ${note.report.outTradeNo}: ${outcome}`);
   return answer(outcome, provider);
 }
 

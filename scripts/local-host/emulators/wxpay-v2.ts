@@ -265,6 +265,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     if (!OUT_REFUND_NO.test(f.out_refund_no)) throw paramError('out_refund_no 须为 1-64 位数字、大小写字母或 _-|*@');
     for (const name of ['total_fee', 'refund_fee']) if (!/^[1-9]\d{0,9}$/.test(f[name])) throw paramError(`${name} 必须为正整数(单位:分)`);
     if (f.refund_fee_type !== undefined && f.refund_fee_type !== 'CNY') throw paramError('refund_fee_type 仅支持 CNY');
+    // String(80), in bytes as v3 documents for the same field (v2's page gives no unit: inferred).
     if (f.refund_desc !== undefined && bytes(f.refund_desc) > 80) throw paramError('refund_desc 长度超过 80 字节');
     if (f.notify_url !== undefined && !/^https?:\/\/[^\s?#]+$/.test(f.notify_url)) throw paramError('notify_url 必须是不带参数的 URL');
     const order = findOrder(f);

@@ -383,7 +383,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
       if (outTradeNo === undefined && transactionId === undefined) throw new ParamError('transaction_id 与 out_trade_no 必须填写一个');
       const outRefundNo = str(body, 'out_refund_no', { maxBytes: 64 }) as string;
       if (!OUT_REFUND_NO.test(outRefundNo)) throw new ParamError('out_refund_no 须为 1-64 位数字、大小写字母或 _-|*@');
-      // string(80): counted in UTF-8 bytes like this emulator's other string(N) fields (inferred).
+      // string(80) in UTF-8 bytes: documented for reason ("不得超过80个字节", 申请退款).
       const reason = str(body, 'reason', { maxBytes: 80, optional: true });
       const notifyUrl = str(body, 'notify_url', { maxBytes: 256, optional: true });
       if (notifyUrl !== undefined && !isAcceptedNotifyUrl(notifyUrl)) throw new ParamError('notify_url 须为 https 地址且不能携带参数');
