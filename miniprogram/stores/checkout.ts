@@ -10,6 +10,8 @@ import { jumpToPayjs } from '../services/payjs';
 import { formatFen } from '../utils/money';
 import { orderStatusText } from '../utils/order-view';
 import { DEFAULT_POLL_POLICY, poll, type PollHandle, type PollPolicy } from '../utils/poll';
+import { receiptView, type ReceiptView } from '../utils/receipt-view';
+import { refundsView, type RefundsView } from '../utils/refund-view';
 
 /** How long the scan page keeps asking at most (the order's own expiry usually comes first). */
 export const SCAN_WAIT_MAX_MS = 15 * 60_000;
@@ -59,6 +61,8 @@ export class CheckoutStore {
       itemViews: computed.struct,
       outTradeNo: computed.struct,
       orderStatus: computed.struct,
+      refundsView: computed.struct,
+      receiptView: computed.struct,
       shows: false,
       inFlight: false,
       pendingRequest: false,
@@ -77,6 +81,16 @@ export class CheckoutStore {
   /** The order's lines as the result page renders them. */
   get itemViews(): Array<{ skuId: string; name: string; quantity: number; subtotalText: string }> {
     return (this.order?.items ?? []).map((i) => ({ skuId: i.skuId, name: i.name, quantity: i.quantity, subtotalText: formatFen(i.subtotalFen) }));
+  }
+
+  /** The order page's refund card (components/order-refunds). */
+  get refundsView(): RefundsView | null {
+    return refundsView(this.order);
+  }
+
+  /** The order page's 确认收货 card (components/order-receipt). */
+  get receiptView(): ReceiptView | null {
+    return receiptView(this.order);
   }
 
   get outTradeNo(): string {

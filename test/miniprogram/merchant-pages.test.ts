@@ -256,7 +256,7 @@ describe('merchant order page', () => {
     setTransport(s);
     const { comp } = open(orderId, { orderId: 'a' });
     await settle();
-    expect(text(comp, '#error')).toContain('网络异常');
+    expect(text(comp, '#error')).toContain('请求超时');
     comp.querySelector('#retry')!.dispatchEvent('tap');
     await settle();
     expect(text(comp, '#amount')).toBe('¥29.80');

@@ -303,7 +303,7 @@ describe('detail: refreshing refunds and resolving requests', () => {
     await m.openOrder('o1');
     s.failNext('resolveRefundRequest', 'LOST');
     expect(await m.resolveRequest(true, '')).toBe(false);
-    expect(m.actionError).toContain('网络异常');
+    expect(m.actionError).toContain('请求超时');
     expect(s.callsOf('getOrder')).toHaveLength(2);
     expect(m.detail!.canResolve).toBe(false);
     expect(m.refunds!.request!.statusText).toBe('退款申请已同意');

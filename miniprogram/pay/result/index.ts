@@ -2,9 +2,7 @@
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { confirmingPageMethods } from '../confirming-page';
 import { checkout } from '../../stores/checkout';
-import { refundsView } from '../../utils/refund-view';
 import { receipt } from '../../stores/receipt';
-import { receiptView } from '../../utils/receipt-view';
 import type { Order } from '../../../typings/checkout';
 
 ComponentWithStore({
@@ -28,8 +26,8 @@ ComponentWithStore({
       backWithoutPaying: 'backWithoutPaying',
       loadFailed: 'loadFailed',
       items: 'itemViews',
-      refunds: (store: typeof checkout) => refundsView(store.order),
-      receipt: (store: typeof checkout) => receiptView(store.order),
+      refunds: 'refundsView',
+      receipt: 'receiptView',
     },
     actions: {},
   },
