@@ -104,12 +104,16 @@ export async function runFulfilment(ctx: OrderContext, order: OrderDoc): Promise
   return (await ctx.repo.get(order._id)) ?? order;
 }
 
-/** Started right after the winning PAID transition; never throws (the timer retries what is left). */
-export async function startFulfilment(ctx: OrderContext, order: OrderDoc): Promise<void> {
+/**
+ * Started right after the winning PAID transition; the order as it left it, or undefined when it
+ * failed. Never throws (the timer retries what is left).
+ */
+export async function startFulfilment(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc | undefined> {
   try {
-    await runFulfilment(ctx, order);
+    return await runFulfilment(ctx, order);
   } catch (err) {
     console.error('[fulfil] could not start', order.outTradeNo, err);
+    return undefined;
   }
 }
 

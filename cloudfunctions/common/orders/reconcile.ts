@@ -14,8 +14,8 @@ import { closePendingOrder, settlePayment, type SettleOutcome } from './transiti
  */
 
 /** Applies a verified payment notification from `provider` to the order it names. */
-export async function applyNotification(ctx: OrderContext, provider: PaymentProvider, report: TradeReport): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
-  return settlePayment(ctx.repo, provider.merchant, report, 'notify', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o));
+export async function applyNotification(ctx: OrderContext, provider: PaymentProvider, report: TradeReport, known?: OrderDoc): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
+  return settlePayment(ctx.repo, provider.merchant, report, 'notify', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o), known);
 }
 
 /** Asks the provider about the order's trade; undefined when there is nothing to ask (yet). */
@@ -51,8 +51,10 @@ async function closeAtProvider(ctx: OrderContext, order: OrderDoc, checked: Trad
 async function settleFromQuery(ctx: OrderContext, order: OrderDoc, report: TradeReport): Promise<OrderDoc> {
   const provider = ctx.providers.forOrder(order);
   // A report comes only from the order's provider, so it is there.
-  const { outcome } = await settlePayment(ctx.repo, provider!.merchant, report, 'query', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o));
-  if (outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
+  const settled = await settlePayment(ctx.repo, provider!.merchant, report, 'query', ctx.now(), (o) => refundPaidAfterClose(ctx, o), (o) => startFulfilment(ctx, o));
+  if (settled.outcome === 'MISMATCH') console.error('[query] provider report does not match order', order.outTradeNo);
+  // PAID and DUPLICATE answer the order as it is now; the other outcomes wrote after their read.
+  if ((settled.outcome === 'PAID' || settled.outcome === 'DUPLICATE') && settled.order) return settled.order;
   return (await ctx.repo.get(order._id)) ?? order;
 }
 
@@ -132,8 +134,8 @@ export async function expire(ctx: OrderContext, order: OrderDoc): Promise<OrderD
   } catch (err) {
     return markUnverified(ctx, order, err);
   }
-  await closePendingOrder(ctx.db, order, 'EXPIRED', ctx.now());
-  return resolved(ctx, (await ctx.repo.get(order._id)) ?? order);
+  const closed = await closePendingOrder(ctx.db, order, 'EXPIRED', ctx.now());
+  return resolved(ctx, closed ?? (await ctx.repo.get(order._id)) ?? order);
 }
 
 /** Drops the reconciliation flag once the order left PENDING. */
@@ -165,7 +167,7 @@ export async function rememberClientOrderId(ctx: OrderContext, order: OrderDoc, 
   // client that keeps reporting ids (a dropped wrong one, then another) must not outrun the back-off.
   const first = (order.queryCount ?? 0) === 0;
   const patch: Partial<OrderDoc> = { [PROVIDER_ORDER_ID]: id, ...(first ? { nextQueryAt: Math.min(order.nextQueryAt ?? 0, ctx.now()) } : {}) };
-  await ctx.repo.updateIf(order._id, 'PENDING', patch, { [PROVIDER_ORDER_ID]: ctx.db.command.exists(false) });
+  if (await ctx.repo.updateIf(order._id, 'PENDING', patch, { [PROVIDER_ORDER_ID]: ctx.db.command.exists(false) })) return { ...order, ...patch };
   return (await ctx.repo.get(order._id)) ?? order;
 }
 
@@ -208,10 +210,9 @@ export async function cancel(ctx: OrderContext, order: OrderDoc): Promise<OrderD
     order = await closeTradeForCancel(ctx, order);
     if (order.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
   }
-  if (!(await closePendingOrder(ctx.db, order, 'CANCELLED', ctx.now()))) {
-    const current = (await ctx.repo.get(order._id)) ?? order;
-    if (current.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
-    return current;
-  }
-  return (await ctx.repo.get(order._id)) ?? order;
+  const closed = await closePendingOrder(ctx.db, order, 'CANCELLED', ctx.now());
+  if (closed) return closed;
+  const current = (await ctx.repo.get(order._id)) ?? order;
+  if (current.status === 'PAID') throw new AppError('ALREADY_PAID', 'This order was paid meanwhile and cannot be cancelled.');
+  return current;
 }

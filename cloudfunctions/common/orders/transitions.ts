@@ -42,10 +42,15 @@ export async function settlePayment(
   now: number,
   /** Called once this call has flagged a payment on a closed order (the automatic refund). */
   onPaidAfterClose?: (order: OrderDoc) => Promise<unknown>,
-  /** Called once this call has made the order PAID (the fulfilment outbox); must not throw. */
-  onPaid?: (order: OrderDoc) => Promise<void>,
+  /**
+   * Called once this call has made the order PAID (the fulfilment outbox); must not throw. It may
+   * answer the order as it left it, which saves the caller a read.
+   */
+  onPaid?: (order: OrderDoc) => Promise<OrderDoc | void>,
+  /** The order as just read for this report (v2 payNotify reads it for its sign type): no second query. */
+  known?: OrderDoc,
 ): Promise<{ outcome: SettleOutcome; order?: OrderDoc }> {
-  const order = await repo.findByOutTradeNo(report.outTradeNo);
+  const order = known?.outTradeNo === report.outTradeNo ? known : await repo.findByOutTradeNo(report.outTradeNo);
   if (!order) return { outcome: 'UNKNOWN_ORDER' };
   if (report.state !== 'SUCCESS') return { outcome: 'NOT_PAID', order };
   const mismatch =
@@ -70,8 +75,7 @@ export async function settlePayment(
   if (report.providerOrderId) paid[PROVIDER_ORDER_ID] = report.providerOrderId;
   if (await repo.updateIf(order._id, 'PENDING', paid)) {
     const won = { ...order, ...paid } as OrderDoc;
-    await onPaid?.(won);
-    return { outcome: 'PAID', order: won };
+    return { outcome: 'PAID', order: (await onPaid?.(won)) ?? won };
   }
   const current = (await repo.get(order._id)) ?? order;
   if (current.status === 'CLOSED') {
@@ -111,15 +115,17 @@ async function recordAnomaly(repo: OrderRepository, order: OrderDoc, report: Tra
 /**
  * PENDING → CLOSED, and the order's stock goes back to the catalog, in one transaction: both happen
  * or neither (a crash included), so `stockReleased: true` on a closed order means the stock is back,
- * and the release belongs to whoever wins the transition. False when the order was no longer PENDING.
+ * and the release belongs to whoever wins the transition. The order as closed (read in the
+ * transaction, so the caller needs no read after it); undefined when it was no longer PENDING.
  */
-export async function closePendingOrder(db: Database, order: OrderDoc, reason: CloseReason, now: number): Promise<boolean> {
+export async function closePendingOrder(db: Database, order: OrderDoc, reason: CloseReason, now: number): Promise<OrderDoc | undefined> {
   return db.runTransaction(async (t) => {
     const ref = t.collection(ORDERS).doc(order._id);
     const current = await getIfExists<OrderDoc>(ref);
-    if (current?.status !== 'PENDING') return false;
-    await ref.update({ data: { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true } });
+    if (current?.status !== 'PENDING') return undefined;
+    const closed = { status: 'CLOSED', closedAt: now, closeReason: reason, stockReleased: true } as const;
+    await ref.update({ data: closed });
     await returnStock(t, db.command, current.items);
-    return true;
+    return { ...current, ...closed };
   }, TRANSACTION_ATTEMPTS);
 }

@@ -2,6 +2,7 @@ import { AppError } from '../../common/errors';
 import type { OrderContext } from '../../common/orders/context';
 import { applyNotification } from '../../common/orders/reconcile';
 import { applyRefundReport, type RefundOutcome } from '../../common/orders/refunds-report';
+import type { OrderDoc } from '../../common/orders/model';
 import type { SettleOutcome } from '../../common/orders/transitions';
 import { NotificationRejected, type HttpReply, type HttpRequestLike } from '../../common/payment/gateway';
 import type { PaymentProvider } from '../../common/payment/provider';
@@ -60,7 +61,9 @@ async function dispatch(ctx: OrderContext, req: HttpRequestLike): Promise<HttpRe
   if (req.method !== 'POST') return plain(405, 'POST only');
   const provider = ctx.providers.forNotification(req);
   if (!provider) return plain(400, 'not a notification this deployment accepts');
-  const signTypeOf = async (outTradeNo: string) => (await ctx.repo.findByOutTradeNo(outTradeNo))?.payment?.signType;
+  // v2 reads the order for its sign type before verifying; settling then uses that read, not a second one.
+  let known: OrderDoc | undefined;
+  const signTypeOf = async (outTradeNo: string) => (known = await ctx.repo.findByOutTradeNo(outTradeNo))?.payment?.signType;
   let note: ProviderNotification;
   try {
     note = await provider.readNotification(req, { signTypeOf });
@@ -78,7 +81,7 @@ async function dispatch(ctx: OrderContext, req: HttpRequestLike): Promise<HttpRe
     else console.warn(`[payNotify] ${provider.name} refund ${outRefundNo}: ${outcome}`, { outTradeNo, status, amountFen });
     return answerRefund(outcome, provider);
   }
-  const { outcome } = await applyNotification(ctx, provider, note.report);
+  const { outcome } = await applyNotification(ctx, provider, note.report, known);
   // A mismatch's details are logged (and kept on the order) by settlePayment.
   (outcome === 'UNKNOWN_ORDER' || outcome === 'MISMATCH' ? console.warn : console.log)(`[payNotify] ${provider.name} ${note.report.outTradeNo}: ${outcome}`);
   return answer(outcome, provider);
