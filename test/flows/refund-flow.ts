@@ -5,6 +5,9 @@ import type { MerchantAction, MerchantData, MerchantEventOf, MerchantOrder } fro
 import { postJson, replay, startTestSandbox, waitForStatus, type RecordedRequest, type TestSandbox } from '../helpers/sandbox';
 import { forgeV2Refund, forgeV3Refund, type ForgeRefund } from './refund-forge';
 
+/** Another order number of the same shape (the last character changed, never to itself). */
+const otherTradeNo = (no: string) => `${no.slice(0, -1)}${no.endsWith('Z') ? 'Y' : 'Z'}`;
+
 /**
  * Refunds end to end through the local host, for one WeChat Pay API version: the merchant function
  * issues them, the emulator takes them, the sandbox settles them (the bank's side), refund
@@ -195,7 +198,7 @@ export function describeWxPayRefunds(title: string, env: Record<string, string>)
       expect([400, 401]).toContain((await sendNotify(tampered)).status);
       expect((await sendNotify(forge(dir, { outTradeNo: order.outTradeNo, outRefundNo: r.outRefundNo, amountFen: 901, totalFen: order.amountFen }))).status).toBe(400);
       expect((await sendNotify(forge(dir, { outTradeNo: order.outTradeNo, outRefundNo: r.outRefundNo, amountFen: 900, totalFen: order.amountFen + 1 }))).status).toBe(400);
-      expect((await sendNotify(forge(dir, { outTradeNo: `${order.outTradeNo.slice(0, -1)}Z`, outRefundNo: r.outRefundNo, amountFen: 900, totalFen: order.amountFen }))).status).toBe(400);
+      expect((await sendNotify(forge(dir, { outTradeNo: otherTradeNo(order.outTradeNo), outRefundNo: r.outRefundNo, amountFen: 900, totalFen: order.amountFen }))).status).toBe(400);
       expect((await sendNotify(forge(dir, { outTradeNo: order.outTradeNo, outRefundNo: `${r.outRefundNo}9`, amountFen: 900, totalFen: order.amountFen }))).status).toBe(404);
       expect(await s.order(order.orderId)).toEqual(stored);
       // Control: the same forger with everything right is applied.

@@ -201,6 +201,8 @@ test('scan-to-pay: the code drawn on the scan page, scanned and paid, leads to t
   await settle();
   expect(scan.text('#amount')).toBe('¥68.00');
   expect(scan.comp.querySelector('#simulate-scan')).toBeFalsy(); // cloud mode: a real phone scans
+  // The code is drawn once the page has its code_url and layout: wait for the drawing, not a fixed tick count.
+  await until(() => scanCanvas(canvas.rects, scan.comp.data.qrSize) !== null, 5000);
   const codeUrl = scanCanvas(canvas.rects, scan.comp.data.qrSize);
   expect(codeUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
   expect(codeUrl).toBe(checkout.codeUrl);
