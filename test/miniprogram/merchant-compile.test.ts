@@ -64,7 +64,7 @@ test('every .wxml compiles with the official compiler, the merchant pages and co
 
 test('every .wxss compiles with the official compiler', () => {
   const { js, list } = compileWxss(ROOT);
-  expect(list).toEqual(expect.arrayContaining(['app.wxss', 'pages/cart/index.wxss', 'pay/result/index.wxss', 'merchant/order/index.wxss', 'components/order-refunds/index.wxss']));
+  expect(list).toEqual(expect.arrayContaining(['app.wxss', 'pages/cart/index.wxss', 'pay/result/index.wxss', 'merchant/order/index.wxss', 'components/order-refunds/index.wxss', 'pay/components/order-receipt/index.wxss']));
   expect(list.filter((f) => !js.includes(`'${f.includes('/') ? f : `./${f}`}'`))).toEqual([]);
 });
 
