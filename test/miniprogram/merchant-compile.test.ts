@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
  * The official WXML compiler over the whole mini-program, checked file by file so that new pages and
  * components (the merchant subpackage, order-refunds) are covered without a list to keep up to date;
- * and every page app.json declares, and every component a page uses, exists with its four files.
+ * the same for every .wxss with the official WXSS compiler (wcsc); and every page app.json declares, and every component a page uses, exists with its four files.
  */
 const ROOT = path.join(__dirname, '..', '..', 'miniprogram');
 
@@ -16,7 +17,36 @@ function files(dir: string, ext: string): string[] {
   });
 }
 
-const rel = (p: string) => path.relative(ROOT, p).split(path.sep).join('/');
+const relTo = (root: string, p: string) => path.relative(root, p).split(path.sep).join('/');
+const rel = (p: string) => relTo(ROOT, p);
+
+interface Compiler {
+  wxmlToJs(root: string): string;
+  wxssToJs(root: string, options: { wxssList: string[] }): string;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const compiler = require('miniprogram-compiler') as Compiler;
+
+/**
+ * Compiles every .wxss under root (miniprogram_npm excluded) with wcsc. On a syntax error wxssToJs
+ * only throws a TypeError of its own; the `file(line:col)` message is in what its wcsc wrapper
+ * (package-internal, pinned version) returns, so rethrow that.
+ */
+function compileWxss(root: string): { js: string; list: string[] } {
+  const list = files(root, '.wxss').map((f) => relTo(root, f));
+  try {
+    return { js: compiler.wxssToJs(root, { wxssList: list }), list };
+  } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const wcsc = require('miniprogram-compiler/src/wcsc') as (root: string, files: string[]) => unknown;
+    const result = wcsc(root, list.map((f) => f.slice(0, -'.wxss'.length)));
+    throw result instanceof Error ? result : err;
+  }
+}
+
+function copyTree(from: string, to: string): void {
+  fs.cpSync(from, to, { recursive: true, filter: (src) => !/(^|[\\/])(miniprogram_npm|node_modules)$/.test(src) });
+}
 
 interface AppJson {
   pages: string[];
@@ -26,12 +56,28 @@ const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8')) as 
 const pages = [...app.pages, ...(app.subpackages ?? []).flatMap((s) => s.pages.map((p) => `${s.root.replace(/\/$/, '')}/${p}`))];
 
 test('every .wxml compiles with the official compiler, the merchant pages and components included', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const compiler = require('miniprogram-compiler') as { wxmlToJs(root: string): string };
   const js = compiler.wxmlToJs(ROOT);
   const wxml = files(ROOT, '.wxml').map(rel);
   expect(wxml).toEqual(expect.arrayContaining(['merchant/orders/index.wxml', 'merchant/order/index.wxml', 'merchant/refund/index.wxml', 'components/order-refunds/index.wxml']));
   expect(wxml.filter((f) => !js.includes(f))).toEqual([]);
+});
+
+test('every .wxss compiles with the official compiler', () => {
+  const { js, list } = compileWxss(ROOT);
+  expect(list).toEqual(expect.arrayContaining(['app.wxss', 'pages/cart/index.wxss', 'pay/result/index.wxss', 'merchant/order/index.wxss', 'components/order-refunds/index.wxss', 'pay/components/order-receipt/index.wxss']));
+  expect(list.filter((f) => !js.includes(`'${f.includes('/') ? f : `./${f}`}'`))).toEqual([]);
+});
+
+test('a syntax error in a .wxss fails that check with its file:line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxss-'));
+  try {
+    copyTree(ROOT, dir);
+    const cart = path.join(dir, 'pages', 'cart', 'index.wxss');
+    fs.writeFileSync(cart, `${fs.readFileSync(cart, 'utf8')}\n.broken { color: red;\n.next { color: blue; }\n`);
+    expect(() => compileWxss(dir)).toThrow(/pages\/cart\/index\.wxss\(\d+:\d+\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('app.json declares the merchant subpackage, and every page and used component has its files', () => {

@@ -9,7 +9,8 @@ import { FLOW_POLL, chooseInSheet, fillCart, installHttpRequest, installNavigati
 import { getAppOptions, mount, simulate } from './setup';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
 import { checkout } from '../../miniprogram/stores/checkout';
-import { merchant } from '../../miniprogram/stores/merchant';
+import { merchant } from '../../miniprogram/merchant/store';
+import { staffRole } from '../../miniprogram/services/staff-role';
 import { config } from '../../miniprogram/config';
 
 type AnyFn = (...args: never[]) => unknown;
@@ -76,7 +77,8 @@ test('pay → 申请退款 → merchant approves part → refunds the rest → s
   // Staff: the list opens on open requests; approve 10 yuan of it.
   as(STAFF);
   merchant.reset();
-  expect(await merchant.checkRole()).toBe(true);
+  staffRole.reset();
+  expect(await staffRole.check()).toBe(true);
   const list = openLoaded(ids.mOrders, {});
   await until(() => list.comp.querySelectorAll('.order').length === 1);
   const detail = pages.open(ids.mOrder, { orderId });

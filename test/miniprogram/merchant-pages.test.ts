@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { loadPage, mount, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { merchant } from '../../miniprogram/stores/merchant';
+import { merchant } from '../../miniprogram/merchant/store';
 import { FakeMerchant, merchantOrder, refund } from './merchant-fake';
 
 type AnyFn = (...args: never[]) => unknown;

@@ -1,7 +1,8 @@
 /** @jest-environment jsdom */
 import './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { MerchantStore, PAGE_SIZE } from '../../miniprogram/stores/merchant';
+import { MerchantStore, PAGE_SIZE } from '../../miniprogram/merchant/store';
+import { StaffRole } from '../../miniprogram/services/staff-role';
 import { FakeMerchant, merchantOrder, refund } from './merchant-fake';
 
 function server(...orders: ReturnType<typeof merchantOrder>[]): FakeMerchant {
@@ -13,10 +14,10 @@ function server(...orders: ReturnType<typeof merchantOrder>[]): FakeMerchant {
 describe('role', () => {
   test('whoami once per launch; concurrent checks share one call', async () => {
     const s = server();
-    const m = new MerchantStore();
-    const [a, b] = await Promise.all([m.checkRole(), m.checkRole()]);
+    const m = new StaffRole();
+    const [a, b] = await Promise.all([m.check(), m.check()]);
     expect([a, b]).toEqual([true, true]);
-    await m.checkRole();
+    await m.check();
     expect(s.callsOf('whoami')).toHaveLength(1);
     expect(m.isMerchant).toBe(true);
   });
@@ -24,13 +25,13 @@ describe('role', () => {
   test('not staff: false; a failed whoami shows nothing and is asked again next time', async () => {
     const s = server();
     s.staff = false;
-    expect(await new MerchantStore().checkRole()).toBe(false);
+    expect(await new StaffRole().check()).toBe(false);
     s.staff = true;
     s.failNext('whoami', 'LOST');
-    const m = new MerchantStore();
-    expect(await m.checkRole()).toBe(false);
+    const m = new StaffRole();
+    expect(await m.check()).toBe(false);
     expect(m.isMerchant).toBeNull();
-    expect(await m.checkRole()).toBe(true);
+    expect(await m.check()).toBe(true);
     expect(s.callsOf('whoami')).toHaveLength(3);
   });
 });

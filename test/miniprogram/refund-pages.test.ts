@@ -2,7 +2,7 @@
 import { loadPage, mount, settle, simulate } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
 import { checkout } from '../../miniprogram/stores/checkout';
-import { merchant } from '../../miniprogram/stores/merchant';
+import { staffRole } from '../../miniprogram/services/staff-role';
 import { FakeTransport, fail, ok } from './fake-transport';
 import { FAST_POLL, order } from './fixtures';
 import { FakeMerchant, refund } from './merchant-fake';
@@ -26,7 +26,7 @@ beforeAll(() => {
 beforeEach(() => {
   checkout.reset();
   checkout.pollPolicy = FAST_POLL;
-  merchant.reset();
+  staffRole.reset();
 });
 
 type Rendered = ReturnType<typeof simulate.render>;
@@ -198,7 +198,7 @@ describe('my orders: refund tags and the merchant entry', () => {
     expect(payer.comp.querySelector('#merchant-entry')).toBeFalsy();
     expect(payer.comp.querySelectorAll('.order')).toHaveLength(3);
 
-    merchant.reset();
+    staffRole.reset();
     const broken = openOrders(list(), 'broken');
     await settle();
     expect(broken.comp.querySelector('#merchant-entry')).toBeFalsy();

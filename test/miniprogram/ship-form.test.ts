@@ -2,7 +2,7 @@
 /** Staff's 发货 on the merchant order page: the form, its checks, the one re-shipping, and the hooks' state. */
 import { loadPage, mount, settle, simulate } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { merchant } from '../../miniprogram/stores/merchant';
+import { merchant } from '../../miniprogram/merchant/store';
 import { FakeMerchant, merchantOrder } from './merchant-fake';
 import type { MerchantEvent } from '../../typings/merchant';
 

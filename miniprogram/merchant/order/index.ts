@@ -1,8 +1,8 @@
 /** Staff: one order, its refunds (refresh those not final), the payer's request (approve / reject), 发起退款. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
-import { merchant } from '../../stores/merchant';
+import { merchant } from '../store';
 import { formatFen } from '../../utils/money';
-import { shipView } from '../../utils/ship-view';
+import { shipView } from '../utils/ship-view';
 
 ComponentWithStore({
   data: { orderId: '', note: '', approveAmount: '', confirming: false },

@@ -1,6 +1,6 @@
 /** Staff: every payer's orders, filtered (open refund requests first), paged by the server's cursor. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
-import { FILTERS, merchant, type FilterKey } from '../../stores/merchant';
+import { FILTERS, merchant, type FilterKey } from '../store';
 
 ComponentWithStore({
   data: { filters: FILTERS.map((f) => ({ key: f.key, label: f.label })) },

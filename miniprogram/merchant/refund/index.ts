@@ -3,7 +3,7 @@
  * parsed into fen without floats; the store gives each submission one requestId, reused on retry.
  */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
-import { merchant } from '../../stores/merchant';
+import { merchant } from '../store';
 import { formatFen } from '../../utils/money';
 
 ComponentWithStore({

@@ -1,5 +1,5 @@
 import { call, errorMessage } from '../../services/api';
-import { merchant } from '../../stores/merchant';
+import { staffRole } from '../../services/staff-role';
 import { toListItem, type OrderListItem } from '../../utils/order-view';
 import { refundTag } from '../../utils/refund-view';
 
@@ -15,7 +15,7 @@ Component({
       // Statuses change while away (paid, expired): refresh every time.
       void this.load();
       // Staff see the entry to the merchant pages; the server checks every call there anyway.
-      void merchant.checkRole().then((yes) => yes !== this.data.isMerchant && this.setData({ isMerchant: yes }));
+      void staffRole.check().then((yes) => yes !== this.data.isMerchant && this.setData({ isMerchant: yes }));
     },
 
     async onPullDownRefresh() {

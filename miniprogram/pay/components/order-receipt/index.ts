@@ -3,8 +3,8 @@
  * 确认收货. The tap emits `confirm` (the page starts stores/receipt with the order); the flow's progress
  * is shown here, and the confirmed order is emitted as `change`.
  */
-import { receipt, type ReceiptPhase } from '../../stores/receipt';
-import type { ReceiptView } from '../../utils/receipt-view';
+import { receipt, type ReceiptPhase } from '../../../stores/receipt';
+import type { ReceiptView } from '../../../utils/receipt-view';
 
 Component({
   options: { styleIsolation: 'apply-shared' },

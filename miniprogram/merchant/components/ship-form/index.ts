@@ -3,7 +3,7 @@
  * calling the merchant function's `ship`. Emits `change` with the shipped order. The server checks
  * everything again; this only saves a round trip for what it would refuse.
  */
-import { callMerchant, staffErrorMessage } from '../../services/merchant-api';
+import { callMerchant, staffErrorMessage } from '../../../services/merchant-api';
 import { LOGISTICS, type ShipView } from '../../utils/ship-view';
 
 Component({

@@ -1,6 +1,6 @@
-import type { Logistics } from '../../typings/checkout';
-import type { MerchantOrder } from '../../typings/merchant';
-import { fulfilmentText } from './receipt-view';
+import type { Logistics } from '../../../typings/checkout';
+import type { MerchantOrder } from '../../../typings/merchant';
+import { fulfilmentText } from '../../utils/receipt-view';
 
 /** What the ship-form component renders for staff: the fulfilment, the hooks' state, and whether to offer 发货. */
 export interface ShipView {

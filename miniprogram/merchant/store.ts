@@ -132,8 +132,6 @@ interface Submission {
 
 export class MerchantStore {
   /** Whether the caller is staff; null until whoami has answered. */
-  isMerchant: boolean | null = null;
-
   filter: FilterKey = 'requested';
   orders: MerchantOrder[] = [];
   nextCursor: string | null = null;
@@ -155,7 +153,6 @@ export class MerchantStore {
   refundError = '';
 
   private listSeq = 0;
-  private roleCheck: Promise<boolean> | null = null;
   private orderLoad: { orderId: string; promise: Promise<void> } | null = null;
   /**
    * The refund submission whose answer never came (network) or was a provider hiccup. Kept until a
@@ -166,9 +163,8 @@ export class MerchantStore {
   private refundInFlight: Promise<boolean> | null = null;
 
   constructor() {
-    makeAutoObservable<MerchantStore, 'listSeq' | 'roleCheck' | 'orderLoad' | 'unresolved' | 'refundInFlight'>(this, {
+    makeAutoObservable<MerchantStore, 'listSeq' | 'orderLoad' | 'unresolved' | 'refundInFlight'>(this, {
       listSeq: false,
-      roleCheck: false,
       orderLoad: false,
       unresolved: false,
       refundInFlight: false,
@@ -236,29 +232,6 @@ export class MerchantStore {
       return { fen: 0, message: `最多可退 ¥${formatFen(refundableFen(o))}` };
     }
     return { fen: parsed.fen, message: '' };
-  }
-
-  // ---- role ------------------------------------------------------------------------------------
-
-  /** Asks whoami once per launch; a failure (function not deployed, offline) shows no merchant pages and is asked again next time. */
-  checkRole(): Promise<boolean> {
-    if (this.isMerchant !== null) return Promise.resolve(this.isMerchant);
-    if (this.roleCheck) return this.roleCheck;
-    const check = callMerchant<'whoami'>({ action: 'whoami' }).then(
-      ({ merchant }) => {
-        this.set({ isMerchant: merchant === true });
-        return merchant === true;
-      },
-      (err: unknown) => {
-        console.warn('[merchant] whoami failed:', staffErrorMessage(err));
-        return false;
-      },
-    );
-    this.roleCheck = check;
-    void check.then(() => {
-      this.roleCheck = null;
-    });
-    return check;
   }
 
   // ---- list ------------------------------------------------------------------------------------
@@ -475,9 +448,8 @@ export class MerchantStore {
     this.unresolved = null;
     this.refundInFlight = null;
     this.orderLoad = null;
-    this.roleCheck = null;
     this.set({
-      isMerchant: null, filter: 'requested', orders: [], nextCursor: null, listState: 'idle', listError: '', loadingMore: false,
+      filter: 'requested', orders: [], nextCursor: null, listState: 'idle', listError: '', loadingMore: false,
       order: null, detailState: 'idle', detailError: '', refreshingRefundId: '', resolving: false, actionError: '',
       form: null, refunding: false, refundError: '',
     });
@@ -495,7 +467,7 @@ export class MerchantStore {
     return null;
   }
 
-  private set(patch: Partial<Pick<MerchantStore, 'isMerchant' | 'filter' | 'orders' | 'nextCursor' | 'listState' | 'listError' | 'loadingMore' | 'order' | 'detailState' | 'detailError' | 'refreshingRefundId' | 'resolving' | 'actionError' | 'form' | 'refunding' | 'refundError'>>): void {
+  private set(patch: Partial<Pick<MerchantStore, 'filter' | 'orders' | 'nextCursor' | 'listState' | 'listError' | 'loadingMore' | 'order' | 'detailState' | 'detailError' | 'refreshingRefundId' | 'resolving' | 'actionError' | 'form' | 'refunding' | 'refundError'>>): void {
     Object.assign(this, patch);
   }
 }
