@@ -66,20 +66,10 @@ function renderFulfilmentSection(orders, shipping, now) {
 }
 
 async function confirmReceipt(order) {
-  const key = receiptKey(order);
-  ui.busy.add(key);
-  ui.errors.delete(key);
-  render();
-  try {
+  await runAction(receiptKey(order), async () => {
     const result = await payerReceipt(order.transactionId, order._openid, 'confirm');
-    if (result.status !== 'success') ui.errors.set(key, result.errormsg ?? result.status);
-  } catch (e) {
-    ui.errors.set(key, e.message);
-  } finally {
-    ui.busy.delete(key);
-  }
-  render();
-  await poll();
+    if (result.status !== 'success') throw new Error(result.errormsg ?? result.status);
+  });
 }
 
 async function poll() {
@@ -110,28 +100,13 @@ async function poll() {
   if (!document.hidden) ui.timer = setTimeout(poll, POLL_MS);
 }
 
-async function act(id, outcome) {
-  ui.busy.add(id);
-  ui.errors.delete(id);
-  render();
-  try {
-    await settle(id, outcome);
-  } catch (e) {
-    ui.errors.set(id, e.message);
-  } finally {
-    ui.busy.delete(id);
-  }
-  render();
-  await poll();
-}
-
-async function actOnRefund(refund, outcome) {
-  const key = refundKey(refund);
+/** A console action: its button busy, its error shown beside it, then the state read again. */
+async function runAction(key, action) {
   ui.busy.add(key);
   ui.errors.delete(key);
   render();
   try {
-    await settleRefund(refund.provider, refund.outRefundNo, outcome);
+    await action();
   } catch (e) {
     ui.errors.set(key, e.message);
   } finally {
@@ -139,6 +114,14 @@ async function actOnRefund(refund, outcome) {
   }
   render();
   await poll();
+}
+
+function act(id, outcome) {
+  return runAction(id, () => settle(id, outcome));
+}
+
+function actOnRefund(refund, outcome) {
+  return runAction(refundKey(refund), () => settleRefund(refund.provider, refund.outRefundNo, outcome));
 }
 
 function dismiss(id) {

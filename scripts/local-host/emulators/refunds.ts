@@ -1,8 +1,7 @@
 import type { Notifier, OutgoingNotification } from './notifier';
-import { SavedRecord } from './saved-record';
+import { readDelivery, SavedRecord } from './saved-record';
 import {
   EmulatorRefusal,
-  type Delivery,
   type EmulatedPayment,
   type EmulatedRefund,
   type EmulatedRefundStatus,
@@ -170,20 +169,6 @@ export class RefundLedger {
 }
 
 const STATUSES: readonly EmulatedRefundStatus[] = ['PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED'];
-
-// Like saved-record.ts reads a payment's deliveries, plus the event a refund's deliveries carry.
-function readDelivery(d: SavedRecord): Delivery {
-  const event = d.optString('event');
-  return {
-    attempt: d.integer('attempt'),
-    at: d.integer('at'),
-    statusCode: d.optInteger('statusCode'),
-    response: d.optString('response') ?? '',
-    accepted: d.boolean('accepted'),
-    nextAttemptAt: d.optInteger('nextAttemptAt'),
-    ...(event !== undefined ? { event } : {}),
-  };
-}
 
 /**
  * The `refunds` of a saved trade record, checked against its payment (state files written before

@@ -81,7 +81,9 @@ const TRADE_TYPES: Record<ProviderName, readonly EmulatedPayment['tradeType'][]>
   payjs: ['PAYJS'],
 };
 
-function readDelivery(d: SavedRecord): Delivery {
+/** A saved notification delivery; a refund's deliveries also carry the event they sent. */
+export function readDelivery(d: SavedRecord): Delivery {
+  const event = d.optString('event');
   return {
     attempt: d.integer('attempt'),
     at: d.integer('at'),
@@ -89,6 +91,7 @@ function readDelivery(d: SavedRecord): Delivery {
     response: d.optString('response') ?? '',
     accepted: d.boolean('accepted'),
     nextAttemptAt: d.optInteger('nextAttemptAt'),
+    ...(event !== undefined ? { event } : {}),
   };
 }
 
