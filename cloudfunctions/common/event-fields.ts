@@ -2,7 +2,8 @@ import { invalidArgument } from './errors';
 
 /** Readers of event fields that throw INVALID_ARGUMENT naming the field. */
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Ids the client sends (order, sku, request ids): 1–64 letters, digits, _ or -. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -10,7 +11,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 export function id(e: Record<string, unknown>, field: string): string {
   const v = e[field];
-  if (typeof v !== 'string' || !ID.test(v)) throw invalidArgument(`${field} must be a string of 1–64 letters, digits, _ or -.`);
+  if (typeof v !== 'string' || !ID_PATTERN.test(v)) throw invalidArgument(`${field} must be a string of 1–64 letters, digits, _ or -.`);
   return v;
 }
 

@@ -1,5 +1,6 @@
 import type { CartLine, CheckoutAction, CheckoutEvent, PayMethod } from '../../../typings/checkout';
 import { invalidArgument } from '../../common/errors';
+import { ID_PATTERN, id, isObject, text } from '../../common/event-fields';
 
 /**
  * Turns the raw event into a typed CheckoutEvent or throws INVALID_ARGUMENT naming the bad field.
@@ -9,7 +10,6 @@ import { invalidArgument } from '../../common/errors';
 
 const ACTIONS: readonly CheckoutAction[] = ['listProducts', 'createOrder', 'pay', 'queryOrder', 'cancelOrder', 'listOrders', 'requestRefund', 'confirmReceipt'];
 const METHODS: readonly PayMethod[] = ['wechat', 'native', 'payjs'];
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 99;
 export const MAX_UNITS = 200;
@@ -19,26 +19,8 @@ export const MAX_UNITS = 200;
  */
 export const MAX_REASON = 80;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function id(e: Record<string, unknown>, field: string): string {
-  const v = e[field];
-  if (typeof v !== 'string' || !ID.test(v)) throw invalidArgument(`${field} must be a string of 1–64 letters, digits, _ or -.`);
-  return v;
-}
-
 function optionalId(e: Record<string, unknown>, field: string): string | undefined {
   return e[field] === undefined ? undefined : id(e, field);
-}
-
-/** Free text: trimmed, 1–max characters, no control characters. */
-export function text(e: Record<string, unknown>, field: string, max: number): string {
-  const v = e[field];
-  const t = typeof v === 'string' ? v.trim() : '';
-  if (!t || [...t].length > max || /[\u0000-\u001f\u007f]/.test(t)) throw invalidArgument(`${field} must be 1–${max} characters of text.`);
-  return t;
 }
 
 function cartLines(v: unknown): CartLine[] {
@@ -48,7 +30,7 @@ function cartLines(v: unknown): CartLine[] {
   v.forEach((line, i) => {
     if (!isObject(line)) throw invalidArgument(`items[${i}] must be an object { skuId, quantity }.`);
     const skuId = line.skuId;
-    if (typeof skuId !== 'string' || !ID.test(skuId)) throw invalidArgument(`items[${i}].skuId must be a string of 1–64 letters, digits, _ or -.`);
+    if (typeof skuId !== 'string' || !ID_PATTERN.test(skuId)) throw invalidArgument(`items[${i}].skuId must be a string of 1–64 letters, digits, _ or -.`);
     const q = line.quantity;
     if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > MAX_QUANTITY) {
       throw invalidArgument(`items[${i}].quantity must be a whole number from 1 to ${MAX_QUANTITY}.`);
