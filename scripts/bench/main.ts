@@ -137,10 +137,31 @@ function packageSizes(): string[] {
   ];
 }
 
-async function main(): Promise<void> {
+/** `npm run bench -- notify size`: only the named sections; all of them without names. */
+const SECTIONS = ['paid', 'notify', 'calls', 'bundles', 'cold', 'crypto', 'size'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function wantedSections(args: string[]): Set<Section> {
+  const bad = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (bad.length) throw new Error(`unknown bench section ${bad.join(', ')}: choose from ${SECTIONS.join(', ')}`);
+  return new Set((args.length ? args : SECTIONS) as Section[]);
+}
+
+async function main(only: Set<Section>): Promise<void> {
   const began = Date.now();
   print(`npm run bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}\n`);
 
+  if (only.has('paid')) await paidSection();
+  if (only.has('notify')) await notifySection();
+  if (only.has('calls')) await callsSection();
+  if (only.has('bundles')) bundlesSection();
+  if (only.has('cold')) coldSection();
+  if (only.has('crypto')) cryptoSection();
+  if (only.has('size')) sizeSection();
+  print(`\n(bench took ${((Date.now() - began) / 1000).toFixed(0)} s)`);
+}
+
+async function paidSection(): Promise<void> {
   print('order → PAID through the built host (createOrder, pay, wallet, notify, queryOrder): 100 orders per level, one at a time, levels in turn');
   const levels = [100, 1000, 10000];
   const { rows, burst } = await storeLevels(levels);
@@ -151,6 +172,9 @@ async function main(): Promise<void> {
   print(`  20 users at once at 10,000: ${burst.orders} orders, ${burst.failed} failed, ${burst.perSecond.toFixed(1)} orders/s${burst.firstError ? ` (first failure: ${burst.firstError})` : ''}`);
   print(`  goal: p50 at 10,000 ≤ 1.5 × p50 at 100 with no failures → ${rows[2].p50 <= 1.5 * base && burst.failed === 0 ? 'met' : 'NOT met'}`);
 
+}
+
+async function notifySection(): Promise<void> {
   print(`\nnotifications through the built payNotify, the store as npm start runs it (SQLite in SANDBOX_DIR), 2,000 orders each`);
   const { disk: d, memory: m, paidOnDisk } = await notifyRateDirect(2050);
   print(`  main() one at a time, one core:  ${d.perSecond.toFixed(0).padStart(5)}/s; ${d.acked} of ${d.sent} acknowledged, ${paidOnDisk} orders PAID on disk`);
@@ -159,11 +183,17 @@ async function main(): Promise<void> {
   print(`  through the host's HTTP route, 8 at a time: ${h.perSecond.toFixed(0).padStart(5)}/s; ${h.acked} of ${h.sent} acknowledged, ${h.paid} orders PAID${h.failures.length ? `; failures: ${h.failures.join(' | ')}` : ''}`);
   print(`  goal: ≥ 1,000/s on one core → ${d.perSecond >= 1000 && paidOnDisk === d.sent ? 'met' : 'NOT met'}`);
 
+}
+
+async function callsSection(): Promise<void> {
   print('\ndatabase calls per action (reads = doc().get, queries = get/count of a collection or where(), writes)');
   for (const [name, c] of await callFigures(ROOT)) {
     print(`  ${name.padEnd(28)} reads ${c.read}  queries ${c.query}  writes ${c.write}${c.transaction ? `  transactions ${c.transaction}` : ''}  = ${c.read + c.query + c.write} round trips`);
   }
 
+}
+
+function bundlesSection(): void {
   print('\nfunction bundles (what DevTools uploads), goal ≤ 100 KB each file (a provider file is loaded only when used)');
   let bundlesMet = true;
   for (const fn of FUNCTIONS) {
@@ -175,11 +205,17 @@ async function main(): Promise<void> {
     }
   }
   print(`  goal → ${bundlesMet ? 'met' : 'NOT met'}`);
+}
+
+function coldSection(): void {
   print('\nown cold require() (fresh process, wx-server-sdk stubbed) against an empty require, medians of 11, goal ≤ 15 ms');
   const cold = coldRequire(ROOT, FUNCTIONS);
   for (const r of cold) print(`  ${r.name.padEnd(10)} ${ms(r.ms - r.emptyMs).padStart(8)} own  (${ms(r.ms)} against ${ms(r.emptyMs)} for an empty file)`);
   print(`  goal → ${cold.every((r) => r.ms - r.emptyMs <= 15) ? 'met' : 'NOT met'}`);
 
+}
+
+function cryptoSection(): void {
   const c = cryptoFigures();
   print('\nper-order crypto, ours against plain node:crypto with the same pre-parsed keys (ops/s, one core)');
   for (const [name, ours, plain] of c.rows) print(`  ${name.padEnd(26)} ${ours.toFixed(0).padStart(7)} vs ${plain.toFixed(0).padStart(7)}  ${ratio(ours / plain)}`);
@@ -187,12 +223,14 @@ async function main(): Promise<void> {
   // "Keep": within a tenth of plain node:crypto (the run-to-run noise here).
   print(`  goal: keep (Node's ceiling) → ${c.perOrder[1] / c.perOrder[0] >= 0.9 ? 'met' : 'NOT met'}`);
 
-  print('\nmain package as compiled by miniprogram-ci, goal ≤ 110 KB');
-  for (const l of packageSizes()) print(l);
-  print(`\n(bench took ${((Date.now() - began) / 1000).toFixed(0)} s)`);
 }
 
-(process.argv[2] === '--notify-worker' ? notifyWorker(ROOT, process.argv[3], process.argv[4]) : main()).catch((err) => {
+function sizeSection(): void {
+  print('\nmain package as compiled by miniprogram-ci, goal ≤ 110 KB');
+  for (const l of packageSizes()) print(l);
+}
+
+(process.argv[2] === '--notify-worker' ? notifyWorker(ROOT, process.argv[3], process.argv[4]) : Promise.resolve().then(() => main(wantedSections(process.argv.slice(2))))).catch((err) => {
   console.error(err);
   process.exit(1);
 });
