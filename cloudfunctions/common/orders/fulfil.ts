@@ -8,8 +8,9 @@ import { shipOrder } from './ship';
 
 /**
  * The fulfilment outbox: written in the same update that makes an order PAID, so a paid order always
- * has it, then run right away and retried by the timer with back-off. Each attempt is claimed by a
- * conditional update on `attempts`, so concurrent notifications and queries run it once. A hook that
+ * has it, then run right away by that update's winner and retried by the timer with back-off. Each
+ * attempt is claimed by a conditional update on `attempts` (the first by the PAID update itself), so
+ * concurrent notifications and queries run it once. A hook that
  * fails leaves the payment alone; after MAX_ATTEMPTS the task is `failed`, for the merchant to see.
  */
 
@@ -33,10 +34,14 @@ function typeOf(order: Pick<OrderDoc, 'fulfilmentOf'>, skuId: string): Fulfilmen
   return order.fulfilmentOf?.[skuId] ?? DEFAULT_FULFILMENT;
 }
 
-/** The outbox entry written with PAID: every type of the order, none done, due now. */
+/**
+ * The outbox entry written with PAID: every type of the order, none done, and its first attempt
+ * already claimed by whoever wins the PAID transition (one write fewer than claiming it after). If
+ * that caller dies before finishing, the lease runs out and the timer takes the task up.
+ */
 export function newFulfilmentTask(order: Pick<OrderDoc, 'items' | 'fulfilmentOf'>, now: number): FulfilmentTask {
   const types = [...new Set(order.items.map((i) => typeOf(order, i.skuId)))];
-  return { state: 'pending', types, done: [], attempts: 0, nextAttemptAt: now };
+  return { state: 'pending', types, done: [], attempts: 1, nextAttemptAt: now + ATTEMPT_LEASE_MS };
 }
 
 /** The fields the PAID transition sets besides the payment's own. */
@@ -51,28 +56,66 @@ export function fulfilmentTaskView(task: FulfilmentTask): FulfilmentTaskView {
   return v;
 }
 
-/** Runs the hooks not yet done, then ships an order that needs nobody to send it. Throws on the first failure. */
-async function attempt(ctx: OrderContext, order: OrderDoc, task: FulfilmentTask, claimedAttempts: number): Promise<void> {
+/**
+ * Runs the hooks not yet done, then ships an order that needs nobody to send it; the types done and
+ * the order as shipping left it. Throws on the first failure, after keeping the progress made.
+ */
+async function attempt(ctx: OrderContext, order: OrderDoc, task: FulfilmentTask): Promise<{ done: FulfilmentType[]; order: OrderDoc }> {
   const _ = ctx.db.command;
   const done = [...task.done];
-  for (const type of task.types) {
-    if (done.includes(type)) continue;
-    const items = order.items.filter((i) => typeOf(order, i.skuId) === type);
+  const todo = task.types.filter((t) => !done.includes(t));
+  for (const [i, type] of todo.entries()) {
+    const items = order.items.filter((it) => typeOf(order, it.skuId) === type);
     await hookFor(type).run({ db: ctx.db, now: ctx.now }, { orderId: order._id, openid: order._openid, items, paidAt: order.paidAt ?? ctx.now() });
     done.push(type);
-    // Progress is kept, so a later failure does not run this hook again.
-    await ctx.repo.updateIf(order._id, 'PAID', { 'fulfilmentTask.done': _.set(done) } as unknown as Partial<OrderDoc>, { 'fulfilmentTask.attempts': claimedAttempts });
+    // Progress is kept, so a later failure does not run this hook again; after the last hook the
+    // final write records it.
+    if (i < todo.length - 1) {
+      await ctx.repo.updateIf(order._id, 'PAID', { 'fulfilmentTask.done': _.set(done) } as unknown as Partial<OrderDoc>, { 'fulfilmentTask.attempts': task.attempts });
+    }
   }
   const logistics = task.types.map((t) => hookFor(t).shipsAtOnce);
+  if (!logistics.every((l) => l !== undefined) || new Set(logistics).size !== 1) return { done, order };
+  // Read again: the merchant may have shipped it meanwhile, and shipping it again would be the re-shipping.
   const current = (await ctx.repo.get(order._id)) ?? order;
-  if (logistics.every((l) => l !== undefined) && new Set(logistics).size === 1 && current.fulfilment?.state === 'UNSHIPPED') {
-    await shipOrder(ctx, current, { logistics: logistics[0]!, itemDesc: describeItems(order.items) });
+  if (current.fulfilment?.state !== 'UNSHIPPED') return { done, order: current };
+  return { done, order: await shipOrder(ctx, current, { logistics: logistics[0]!, itemDesc: describeItems(order.items) }) };
+}
+
+/**
+ * Runs an attempt this caller holds (task.attempts is its claim); the order as it is afterwards.
+ * Never throws for a hook's failure: that is recorded on the task (and logged).
+ */
+async function runClaimed(ctx: OrderContext, order: OrderDoc, task: FulfilmentTask): Promise<OrderDoc> {
+  const _ = ctx.db.command;
+  const mine = { 'fulfilmentTask.attempts': task.attempts };
+  try {
+    const after = await attempt(ctx, order, task);
+    const finished = await ctx.repo.updateIf(
+      order._id,
+      'PAID',
+      { 'fulfilmentTask.state': 'done', 'fulfilmentTask.done': _.set(after.done), 'fulfilmentTask.lastError': _.remove() } as unknown as Partial<OrderDoc>,
+      mine,
+    );
+    if (!finished) return (await ctx.repo.get(order._id)) ?? after.order;
+    const { lastError: _dropped, ...rest } = task;
+    return { ...after.order, fulfilmentTask: { ...rest, state: 'done', done: after.done } };
+  } catch (err) {
+    const message = [...String((err as Error)?.message ?? err)].slice(0, MAX_ERROR).join('');
+    const failed = task.attempts >= MAX_ATTEMPTS;
+    console.error(`[fulfil] attempt ${task.attempts} for ${order.outTradeNo} failed${failed ? ', giving up' : ''}:`, message);
+    const patch = failed
+      ? { 'fulfilmentTask.state': 'failed', 'fulfilmentTask.lastError': message }
+      : { 'fulfilmentTask.nextAttemptAt': ctx.now() + retryDelayMs(task.attempts), 'fulfilmentTask.lastError': message };
+    // A refund may have moved the order on meanwhile; the task then stays as it was, unrun.
+    await ctx.repo.updateIf(order._id, 'PAID', patch as unknown as Partial<OrderDoc>, mine).catch((e) => console.error('[fulfil] could not record the failure', e));
+    return (await ctx.repo.get(order._id)) ?? order;
   }
 }
 
 /**
- * One attempt at the order's fulfilment, if one is due and nobody else holds it; the order as it is
- * afterwards. Never throws for a hook's failure: that is recorded on the task (and logged).
+ * One attempt at the order's fulfilment, if one is due and nobody else holds it (claimed by a
+ * conditional update on `attempts`); the order as it is afterwards.
  */
 export async function runFulfilment(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc> {
   const task = order.fulfilmentTask;
@@ -87,30 +130,18 @@ export async function runFulfilment(ctx: OrderContext, order: OrderDoc): Promise
     { 'fulfilmentTask.state': 'pending', 'fulfilmentTask.attempts': n, 'fulfilmentTask.nextAttemptAt': _.lte(now) },
   );
   if (!claimed) return (await ctx.repo.get(order._id)) ?? order;
-  const mine = { 'fulfilmentTask.attempts': n + 1 };
-  try {
-    await attempt(ctx, order, task, n + 1);
-    await ctx.repo.updateIf(order._id, 'PAID', { 'fulfilmentTask.state': 'done', 'fulfilmentTask.lastError': _.remove() } as unknown as Partial<OrderDoc>, mine);
-  } catch (err) {
-    const message = [...String((err as Error)?.message ?? err)].slice(0, MAX_ERROR).join('');
-    const failed = n + 1 >= MAX_ATTEMPTS;
-    console.error(`[fulfil] attempt ${n + 1} for ${order.outTradeNo} failed${failed ? ', giving up' : ''}:`, message);
-    const patch = failed
-      ? { 'fulfilmentTask.state': 'failed', 'fulfilmentTask.lastError': message }
-      : { 'fulfilmentTask.nextAttemptAt': ctx.now() + retryDelayMs(n + 1), 'fulfilmentTask.lastError': message };
-    // A refund may have moved the order on meanwhile; the task then stays as it was, unrun.
-    await ctx.repo.updateIf(order._id, 'PAID', patch as unknown as Partial<OrderDoc>, mine).catch((e) => console.error('[fulfil] could not record the failure', e));
-  }
-  return (await ctx.repo.get(order._id)) ?? order;
+  return runClaimed(ctx, order, { ...task, attempts: n + 1, nextAttemptAt: now + ATTEMPT_LEASE_MS });
 }
 
 /**
- * Started right after the winning PAID transition; the order as it left it, or undefined when it
- * failed. Never throws (the timer retries what is left).
+ * Started by the winner of the PAID transition, which holds the first attempt (written with PAID);
+ * the order as it left it, or undefined when it failed. Never throws (the timer retries what is left).
  */
 export async function startFulfilment(ctx: OrderContext, order: OrderDoc): Promise<OrderDoc | undefined> {
   try {
-    return await runFulfilment(ctx, order);
+    const task = order.fulfilmentTask;
+    if (order.status !== 'PAID' || task?.state !== 'pending') return order;
+    return await runClaimed(ctx, order, task);
   } catch (err) {
     console.error('[fulfil] could not start', order.outTradeNo, err);
     return undefined;
