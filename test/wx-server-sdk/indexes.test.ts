@@ -22,6 +22,10 @@ async function fill(db: LocalDatabase): Promise<void> {
     await db.collection('c').add({ data: doc });
   }
   await db.collection('c').where({ i: db.command.lt(10) }).update({ data: { f: 'changed' } });
+  // Updates that keep some indexed values and change others (array elements, nested fields, the same
+  // value under another type): only the changed entries are rewritten, and the answers must not tell.
+  await db.collection('c').where({ i: db.command.gte(50) }).update({ data: { items: [{ sku: 1 }, { sku: 'new' }], nested: { f: 2 }, g: '2' } });
+  await db.collection('c').doc('d20').update({ data: { items: [{ sku: true }, { sku: 1 }], f: db.command.remove() } });
   await db.collection('c').doc('d11').remove();
 }
 

@@ -27,7 +27,7 @@ export interface StoredDoc {
 
 export type Change =
   | { kind: 'insert'; coll: string; doc: Doc }
-  /** `before`, when given, lets an update whose indexed values did not change leave the index alone. */
+  /** `before`, when given, lets an update change only the index entries whose values changed. */
   | { kind: 'replace'; coll: string; rid: number; doc: Doc; before?: Doc }
   | { kind: 'delete'; coll: string; rid: number };
 
@@ -83,6 +83,7 @@ export class SqliteStore {
       remove: db.prepare<[number]>('DELETE FROM docs WHERE rid = ?'),
       addEntry: db.prepare<[string, string, string, number]>('INSERT INTO entries (coll, path, key, rid) VALUES (?, ?, ?, ?)'),
       dropEntries: db.prepare<[number]>('DELETE FROM entries WHERE rid = ?'),
+      dropEntry: db.prepare<[number, string, string]>('DELETE FROM entries WHERE rid = ? AND path = ? AND key = ?'),
       touch: db.prepare<[string]>('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
       names: db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY rowid'),
     };
@@ -145,12 +146,6 @@ export class SqliteStore {
     for (const [path, key] of this.entriesOf(coll, doc, paths)) this.stmt.addEntry.run(coll, path, key, rid);
   }
 
-  private sameEntries(coll: string, a: Doc, b: Doc): boolean {
-    const x = this.entriesOf(coll, a);
-    const y = this.entriesOf(coll, b);
-    return x.length === y.length && x.every(([p, k], i) => y[i][0] === p && y[i][1] === k);
-  }
-
   private apply(c: Change): number {
     this.stmt.touch.run(c.coll);
     switch (c.kind) {
@@ -169,9 +164,16 @@ export class SqliteStore {
       }
       case 'replace':
         this.stmt.replace.run(encodeDoc(c.doc), c.rid);
-        if (!c.before || !this.sameEntries(c.coll, c.before, c.doc)) {
+        if (!c.before) {
           this.stmt.dropEntries.run(c.rid);
           this.addEntries(c.coll, c.rid, c.doc);
+        } else {
+          // Only the entries whose values changed: index maintenance is most of a commit's cost.
+          const key = ([path, k]: [string, string]) => `${path}\u0000${k}`;
+          const before = new Map(this.entriesOf(c.coll, c.before).map((e) => [key(e), e]));
+          const after = new Map(this.entriesOf(c.coll, c.doc).map((e) => [key(e), e]));
+          for (const [k, [path, value]] of before) if (!after.has(k)) this.stmt.dropEntry.run(c.rid, path, value);
+          for (const [k, [path, value]] of after) if (!before.has(k)) this.stmt.addEntry.run(c.coll, path, value, c.rid);
         }
         return c.rid;
       case 'delete':
