@@ -48,9 +48,9 @@ async function qrSvg(url: URL): Promise<string> {
   return qrToString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
 }
 
-/** The WeChat Pay emulator (v3 or v2) that issued this prepay id / code_url. */
-function owner(emulators: WxPayEmulator[], match: (p: EmulatedPayment) => boolean): WxPayEmulator {
-  const e = emulators.find((x) => x.list().some(match));
+/** The WeChat Pay emulator (v3 or v2) that issued this prepay id / code_url: each is asked for the key. */
+function owner(emulators: WxPayEmulator[], holds: (e: WxPayEmulator) => EmulatedPayment | undefined): WxPayEmulator {
+  const e = emulators.find((x) => holds(x) !== undefined);
   if (!e) throw new EmulatorRefusal('no such payment at the WeChat Pay emulator', 404);
   return e;
 }
@@ -75,7 +75,7 @@ export class SandboxApi {
     if (method !== 'POST') throw new HttpFailure(405, 'use POST');
     if (a === 'payments' && b && c) {
       const outcome = outcomeOf(c);
-      const owner = this.all().find((e) => e.list().some((p) => p.id === b));
+      const owner = this.all().find((e) => e.findPayment(b) !== undefined);
       if (!owner) throw new EmulatorRefusal(`no payment ${b}`, 404);
       return { payment: await owner.settle(b, outcome) };
     }
@@ -91,13 +91,13 @@ export class SandboxApi {
       if (typeof params !== 'object' || params === null) throw new HttpFailure(400, 'params must be the object given to wx.requestPayment');
       const outcome = outcomeOf(body.outcome);
       const prepayId = String(params.package ?? '').replace(/^prepay_id=/, '');
-      return { payment: await owner(this.emulators.wxpay, (p) => p.prepayId === prepayId).requestPayment(params, outcome) };
+      return { payment: await owner(this.emulators.wxpay, (e) => e.findByPrepayId(prepayId)).requestPayment(params, outcome) };
     }
     if (a === 'wxpay' && b === 'scan') {
       if (typeof body.codeUrl !== 'string') throw new HttpFailure(400, 'codeUrl must be a string');
       const outcome = outcomeOf(body.outcome);
       const codeUrl = body.codeUrl;
-      return { payment: await owner(this.emulators.wxpay, (p) => p.codeUrl === codeUrl).scan(codeUrl, outcome) };
+      return { payment: await owner(this.emulators.wxpay, (e) => e.findByCodeUrl(codeUrl)).scan(codeUrl, outcome) };
     }
     if (a === 'payjs' && b === 'jump') {
       if (typeof body.extraData !== 'object' || body.extraData === null) throw new HttpFailure(400, 'extraData must be an object');

@@ -58,6 +58,12 @@ it.each(FUNCTIONS)('%s/index.js stays under 100 KB, each provider in its own fil
   expect(fs.readFileSync(path.join(fnDir(name), 'index.js'), 'utf8')).not.toContain('XMLParser');
 });
 
+it.each(FUNCTIONS)('%s: each provider file stays under 100 KB too; the XML parser is only in v2\'s', (name) => {
+  for (const f of ['provider-payjs.js', 'provider-wxpay-v2.js', 'provider-wxpay-v3.js']) expect(fs.statSync(path.join(fnDir(name), f)).size).toBeLessThanOrEqual(100 * 1024);
+  for (const f of ['index.js', 'provider-payjs.js', 'provider-wxpay-v3.js']) expect(fs.readFileSync(path.join(fnDir(name), f), 'utf8')).not.toContain('SAXParser');
+  expect(fs.readFileSync(path.join(fnDir(name), 'provider-wxpay-v2.js'), 'utf8')).toContain('SAXParser');
+});
+
 it('loading a function loads no provider', () => {
   expect(run('payNotify', v3)).toEqual({ loaded: ['index.js'] });
   expect(run('checkout', v2)).toEqual({ loaded: ['index.js'] });

@@ -276,5 +276,16 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     throw new EmulatorRefusal('a PAYJS refund is done when PAYJS answers it: there is nothing to settle', 409);
   }
 
-  return { provider: 'payjs', received, faults, jump, settle, handle, list: () => [...payments.values()], listRefunds: () => refunds.list(), settleRefund };
+  return {
+    provider: 'payjs',
+    received,
+    faults,
+    jump,
+    settle,
+    handle,
+    list: () => [...payments.values()],
+    findPayment: (id) => payments.get(id),
+    listRefunds: () => refunds.list(),
+    settleRefund,
+  };
 }

@@ -1,3 +1,4 @@
+import { codeUrlOf } from './payment-keys';
 import type { Delivery, EmulatedPayment, EmulatedStatus, PayerOutcome, ProviderName } from './types';
 
 /**
@@ -120,8 +121,9 @@ export function readSavedPayment(r: SavedRecord, provider: ProviderName): Emulat
     deliveries: r.list('deliveries').map(readDelivery),
   };
   if (p.amountFen <= 0) throw new Error('payment.amountFen must be above 0 fen');
-  if (p.tradeType === 'JSAPI' && !p.prepayId) throw new Error('a JSAPI payment has no prepayId');
-  if (p.tradeType === 'NATIVE' && !p.codeUrl) throw new Error('a NATIVE payment has no codeUrl');
+  // The sandbox finds payments by prepay_id and code_url through the id (payment-keys.ts).
+  if (p.tradeType === 'JSAPI' && p.prepayId !== p.id) throw new Error('a JSAPI payment\'s prepayId is not its id');
+  if (p.tradeType === 'NATIVE' && p.codeUrl !== codeUrlOf(p.id)) throw new Error('a NATIVE payment\'s codeUrl does not name its id');
   if (p.status === 'PAID' && (p.transactionId === undefined || p.paidAt === undefined)) throw new Error('a PAID payment has no transactionId or paidAt');
   return p;
 }

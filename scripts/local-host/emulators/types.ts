@@ -114,6 +114,8 @@ export interface Emulator {
   /** Answers a request to the provider's API, or undefined when the path is not this emulator's. */
   handle(req: EmuRequest): Promise<EmuReply | undefined>;
   list(): EmulatedPayment[];
+  /** The payment with this id, by its key (no scan of the payments); undefined when this emulator has none. */
+  findPayment(id: string): EmulatedPayment | undefined;
   /** The payer acts on a waiting payment; `pay` sends the signed notification. */
   settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment>;
   listRefunds(): EmulatedRefund[];
@@ -141,6 +143,13 @@ export function jsonReply(statusCode: number, body: unknown, headers: Record<str
 
 /** The payer's WeChat client, as far as the emulator plays it. */
 export interface WxPayEmulator extends Emulator {
+  /**
+   * The JSAPI payment of this prepay_id (what `wx.requestPayment` pays), by key; undefined when none.
+   * A Native order's prepay_id (v2 issues one) is not looked up: the client pays Native orders by code_url.
+   */
+  findByPrepayId(prepayId: string): EmulatedPayment | undefined;
+  /** The Native payment of this code_url, by key; undefined when none. */
+  findByCodeUrl(codeUrl: string): EmulatedPayment | undefined;
   /**
    * What `wx.requestPayment` does: checks paySign like the client does (refusing a bad one with
    * EmulatorRefusal), then applies the payer's outcome. Unknown prepay ids get EmulatorRefusal(404).

@@ -11,6 +11,7 @@ import type { Notifier } from './notifier';
 import { type EmulatedPayment, type EmulatedRefund, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
+import { codeUrlOf, paymentLookups } from './payment-keys';
 import { persistRecords } from './persisted-records';
 import { readSavedPayment, SavedRecord } from './saved-record';
 import type { StateStore } from './state-file';
@@ -144,6 +145,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   const received: ReceivedRequest[] = [];
   const byOutTradeNo = new Map<string, WxPayV2Order>();
   const byId = new Map<string, WxPayV2Order>();
+  const lookups = paymentLookups(byId);
   const persisted = persistRecords(opts.store, readSavedOrder, () => [...byId.values()]);
   const refunds = new RefundLedger({
     provider: 'wxpay-v2',
@@ -194,7 +196,7 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
       notifyUrl: f.notify_url,
       openid: f.openid,
       prepayId,
-      codeUrl: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${token}` : undefined,
+      codeUrl: tradeType === 'NATIVE' ? codeUrlOf(token) : undefined,
       deliveries: [],
     };
     const order: WxPayV2Order = { payment, signType, terms, orderSign: f.sign, attach: f.attach, refunds: [] };
@@ -475,15 +477,16 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
   }
 
   async function scan(codeUrl: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
-    const o = [...byId.values()].find((x) => x.payment.codeUrl === codeUrl);
-    if (!o) throw new EmulatorRefusal(`unknown code_url ${codeUrl}`, 404);
-    return settle(o.payment.id, outcome);
+    const p = lookups.findByCodeUrl(codeUrl);
+    if (!p) throw new EmulatorRefusal(`unknown code_url ${codeUrl}`, 404);
+    return settle(p.id, outcome);
   }
 
   return {
     provider: 'wxpay-v2',
     handle,
     list: () => [...byId.values()].map((o) => o.payment),
+    ...lookups,
     settle,
     listRefunds: () => refunds.list(),
     settleRefund: (outRefundNo, outcome) => refunds.settle(outRefundNo, outcome),

@@ -9,6 +9,7 @@ import type { Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmulatedRefund, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
+import { codeUrlOf, paymentLookups } from './payment-keys';
 import { persistRecords } from './persisted-records';
 import { readSavedPayment, SavedRecord } from './saved-record';
 import type { StateStore } from './state-file';
@@ -149,6 +150,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
   const received: ReceivedRequest[] = [];
   const trades = new Map<string, Trade>(); // by out_trade_no
   const byId = new Map<string, Trade>(); // by payment id (prepay_id or code_url token)
+  const lookups = paymentLookups(byId);
   const persisted = persistRecords(opts.store, readSavedTrade, () => [...byId.values()]);
   const { merchant, platform } = opts;
   const refunds = new RefundLedger({
@@ -309,7 +311,7 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
       payment.id = payment.prepayId;
     } else {
       payment.id = crypto.randomBytes(8).toString('base64url');
-      payment.codeUrl = `weixin://wxpay/bizpayurl?pr=${payment.id}`;
+      payment.codeUrl = codeUrlOf(payment.id);
     }
     const trade: Trade = { payment, fingerprint, attach: fields.attach, refunds: [] };
     trades.set(payment.outTradeNo, trade);
@@ -525,6 +527,8 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
 
     list: () => [...byId.values()].map((t) => t.payment),
 
+    ...lookups,
+
     rotateCertificate(next) {
       if (!next.pem) throw new Error('a rotated-in certificate needs its pem to be listed.');
       // The platform lists the new one 24 h ahead and moves the old one's expire_time to the switch-over.
@@ -553,9 +557,9 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     },
 
     async scan(codeUrl, outcome) {
-      const t = [...byId.values()].find((x) => x.payment.codeUrl === codeUrl);
-      if (!t) throw new EmulatorRefusal(`no WeChat Pay v3 code_url ${codeUrl}`, 404);
-      return settle(t.payment.id, outcome);
+      const p = lookups.findByCodeUrl(codeUrl);
+      if (!p) throw new EmulatorRefusal(`no WeChat Pay v3 code_url ${codeUrl}`, 404);
+      return settle(p.id, outcome);
     },
   };
 }

@@ -1,0 +1,3 @@
+import { describeSandboxLookups } from './sandbox-lookups';
+
+describeSandboxLookups('v2');
