@@ -5,16 +5,31 @@ import { ROOT } from './sandbox';
 
 /** The built local host (`npm start` without the build step) as a child process, for smoke tests. */
 
-/** A port free right now: the host must come back on the one its orders' notify_url names. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const listenOn = (port: number): Promise<net.Server | undefined> =>
+  new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
+    probe.once('error', () => resolve(undefined));
+    probe.listen(port, '127.0.0.1', () => resolve(probe));
   });
+const close = (s: net.Server): Promise<void> => new Promise((r) => s.close(() => r()));
+
+/**
+ * A port free right now whose next one is free too: the host listens on PORT and, for mutual TLS, on
+ * PORT+1. It must come back on the same one after a restart (its orders' notify_url names it).
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 20; tries++) {
+    const first = await listenOn(0);
+    if (!first) continue;
+    const port = (first.address() as net.AddressInfo).port;
+    const next = port < 65535 ? await listenOn(port + 1) : undefined;
+    await close(first);
+    if (next) {
+      await close(next);
+      return port;
+    }
+  }
+  throw new Error('no two consecutive free ports found');
 }
 
 export function startHost(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
