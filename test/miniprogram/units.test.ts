@@ -153,6 +153,20 @@ describe('returns from other mini-programs', () => {
     expect(other).toHaveBeenCalledWith({});
   });
 
+  test('a return before its handler registers waits for it, and reaches it once (the latest one)', () => {
+    const appId = 'wx00000000000000a1';
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 1 } } })).toBe(false);
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 2 } } })).toBe(false);
+    const late = jest.fn();
+    onReturnFrom(appId, late);
+    expect(late).toHaveBeenCalledTimes(1);
+    expect(late).toHaveBeenCalledWith({ n: 2 });
+    onReturnFrom(appId, late);
+    expect(late).toHaveBeenCalledTimes(1);
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 3 } } })).toBe(true);
+    expect(late).toHaveBeenLastCalledWith({ n: 3 });
+  });
+
   test('PAYJS hint keeps only the documented fields with their types', () => {
     expect(payjsReturnHint(referrerInfo.extraData)).toEqual(referrerInfo.extraData);
     expect(payjsReturnHint({ success: 'yes', payjsOrderId: 7, extra: 1 })).toEqual({});
