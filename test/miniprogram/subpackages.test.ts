@@ -48,7 +48,7 @@ test('a return that comes before its handler loads (a cold start) reaches the pa
   const hint = { success: true, resultCode: 'SUCCESS', msg: '支付成功', payjsOrderId: 'PJ7' };
   (getAppOptions().onShow as (o: object) => void)({ scene: 1038, path: 'pages/catalog/index', referrerInfo: { appId: 'wx959c8c1fb2d877b5', extraData: hint } });
   // The pay subpackage was not loaded yet: nothing of it ran at launch.
-  expect(Object.keys(require.cache).some((f) => f.includes(`${path.sep}pay${path.sep}stores${path.sep}`))).toBe(false);
+  expect(Object.keys((require as unknown as NodeJS.Require).cache).some((f) => f.includes(`${path.sep}pay${path.sep}stores${path.sep}`))).toBe(false);
   const { checkout } = (await require.async(`${CHECKOUT}.js`)) as typeof import('../../miniprogram/pay/stores/checkout');
   expect(checkout.payjsHint).toEqual(hint);
 });
@@ -102,6 +102,40 @@ test('the check above does fail: a main-package file that requires the pay subpa
   const code = COMPILED ? 'var c=require("../../pay/stores/checkout");' : "import { checkout } from '../../pay/stores/checkout';\n";
   const to = target(file, requests(code).static[0]);
   expect(packageOf(to!)).toBe('pay');
+});
+
+interface ComponentJson {
+  usingComponents?: Record<string, string>;
+  componentPlaceholder?: Record<string, string>;
+}
+
+/** Components `json` (at `rel`) takes from another package without a placeholder to show until it is loaded. */
+function unplacedCrossings(rel: string, json: ComponentJson): string[] {
+  return Object.entries(json.usingComponents ?? {}).flatMap(([tag, used]) => {
+    if (used.startsWith('plugin://')) return [];
+    const to = used.startsWith('/') ? used.slice(1) : path.posix.join(path.posix.dirname(rel), used);
+    return packageOf(to) && packageOf(to) !== packageOf(rel) && !json.componentPlaceholder?.[tag] ? [`${rel} uses ${tag} (${to})`] : [];
+  });
+}
+
+test('a component used from another package has a componentPlaceholder (分包异步化)', () => {
+  const jsons = (function walk(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return ['miniprogram_npm', 'node_modules'].includes(e.name) ? [] : walk(p);
+      return e.name === 'index.json' ? [p] : [];
+    });
+  })(MINIPROGRAM_ROOT);
+  const crossings: string[] = [];
+  const missing: string[] = [];
+  for (const file of jsons) {
+    const rel = path.relative(MINIPROGRAM_ROOT, file).split(path.sep).join('/').replace(/\.json$/, '');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as ComponentJson;
+    crossings.push(...unplacedCrossings(rel, { usingComponents: json.usingComponents }));
+    missing.push(...unplacedCrossings(rel, json));
+  }
+  expect(crossings).toEqual(['merchant/order/index uses order-refunds (pay/components/order-refunds/index)']);
+  expect(missing).toEqual([]);
 });
 
 test('the cart says so, and keeps the cart, when the pay subpackage cannot be loaded', async () => {
