@@ -5,7 +5,8 @@
  */
 import type { Order } from '../../../../typings/checkout';
 import { errorMessage } from '../../../services/api';
-import { MAX_REFUND_REASON, requestRefund, textError } from '../../../services/refunds';
+import { MAX_REFUND_REASON, textError } from '../../../services/refunds';
+import { requestRefund } from '../../services/refund-request';
 import type { RefundsView } from '../../../utils/refund-view';
 
 Component({
