@@ -7,6 +7,8 @@ const common = {
   transform,
   moduleNameMapper: { '^wx-server-sdk$': '<rootDir>/scripts/local-host/wx-server-sdk/index.ts' },
   setupFiles: ['<rootDir>/test/setup/quiet-console.ts'],
+  // Module `require`s with the mini-program's require.async (cross-package loading, as WeChat has it).
+  runtime: '<rootDir>/test/setup/miniprogram-runtime.js',
 };
 module.exports = {
   testTimeout: 20000,

@@ -2,17 +2,9 @@ import { config } from './config';
 import { setTransport } from './services/api';
 import { cloudTransport } from './services/cloud-transport';
 import { httpTransport } from './services/http-transport';
-import { dispatchReturn, onReturnFrom } from './services/app-return';
+import { dispatchReturn } from './services/app-return';
 import { chooseMode, currentAppId } from './services/mode';
-import { PAYJS_APP_ID, payjsReturnHint } from './services/payjs';
-import { RECEIPT_APP_ID, receiptReturnHint } from './services/receipt';
-import { receipt } from './stores/receipt';
 import { cart } from './stores/cart';
-import { checkout } from './stores/checkout';
-
-// Returns from other mini-programs, one entry each: a hint for the page that waits, which asks the server.
-onReturnFrom(PAYJS_APP_ID, (extra) => checkout.recordPayjsReturn(payjsReturnHint(extra)));
-onReturnFrom(RECEIPT_APP_ID, (extra) => void receipt.recordReturn(receiptReturnHint(extra)));
 
 /** What getApp<AppOption>() returns besides the App methods. */
 export interface AppOption {
@@ -43,7 +35,8 @@ App<AppOption>({
   },
 
   onShow(options) {
-    // App.onShow and the page's onShow come in either order; the stores cope with both.
+    // Returns from other mini-programs (PAYJS, the receipt page): their handlers register in the pay
+    // subpackage's stores; App.onShow and the page's onShow come in either order, the stores cope with both.
     dispatchReturn(options);
   },
 });

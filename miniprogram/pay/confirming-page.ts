@@ -2,7 +2,7 @@
  * What every page that waits for a payment does: ask the server while visible, stop when hidden or
  * gone. Spread into a page's `methods` (ComponentWithStore's typings have no `behaviors`).
  */
-import { checkout } from '../stores/checkout';
+import { checkout } from './stores/checkout';
 
 export const confirmingPageMethods = {
   onShow(this: object) {

@@ -9,7 +9,7 @@ import { until } from '../miniprogram/setup';
 import { setTransport } from '../../miniprogram/services/api';
 import { httpTransport } from '../../miniprogram/services/http-transport';
 import { config } from '../../miniprogram/config';
-import { CheckoutStore } from '../../miniprogram/stores/checkout';
+import { CheckoutStore } from '../../miniprogram/pay/stores/checkout';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
 import { installHttpRequest } from '../miniprogram-flow/harness';
 

@@ -18,7 +18,7 @@ const nodeRequire = require as unknown as NodeJS.Require;
 const compiled = files(OUT).map((f) => path.relative(OUT, f).split(path.sep).join('/'));
 
 test('the page tests load the compiled code and the miniprogram_npm 构建 npm wrote', () => {
-  expect(nodeRequire.resolve('../../miniprogram/stores/checkout')).toBe(path.join(OUT, 'stores', 'checkout.js'));
+  expect(nodeRequire.resolve('../../miniprogram/pay/stores/checkout')).toBe(path.join(OUT, 'pay', 'stores', 'checkout.js'));
   expect(nodeRequire.resolve('mobx-miniprogram')).toBe(path.join(OUT, 'miniprogram_npm', 'mobx-miniprogram', 'index.js'));
   expect(process.env.MINIPROGRAM_COMPILED_ROOT).toBe(OUT);
 });

@@ -24,7 +24,7 @@ import {
 import { getAppOptions } from '../miniprogram/setup';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
 import { cart } from '../../miniprogram/stores/cart';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { config } from '../../miniprogram/config';
 
 let s: TestSandbox;

@@ -8,8 +8,8 @@ import * as http from 'node:http';
 import jsQR from 'jsqr';
 import type { RequestPaymentParams } from '../../typings/checkout';
 import { cart } from '../../miniprogram/stores/cart';
-import { checkout } from '../../miniprogram/stores/checkout';
-import type { PollPolicy } from '../../miniprogram/utils/poll';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
+import type { PollPolicy } from '../../miniprogram/pay/utils/poll';
 import { postJson, type TestSandbox } from '../helpers/sandbox';
 
 export { loadPage, settle, until };

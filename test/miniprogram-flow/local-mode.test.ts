@@ -21,7 +21,7 @@ import {
 } from './harness';
 import { getAppOptions } from '../miniprogram/setup';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { config } from '../../miniprogram/config';
 
 const SHEET = ['支付成功', '取消支付', '支付失败'];

@@ -8,8 +8,8 @@
 import { FLOW_POLL, chooseInSheet, fillCart, installHttpRequest, installNavigation, loadPage, orderIdOf, pageTracker, reachPhase, settle, until } from './harness';
 import { getAppOptions } from '../miniprogram/setup';
 import { postJson, startTestSandbox, type TestSandbox } from '../helpers/sandbox';
-import { checkout } from '../../miniprogram/stores/checkout';
-import { receipt } from '../../miniprogram/stores/receipt';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
+import { receipt } from '../../miniprogram/pay/stores/receipt';
 import { config } from '../../miniprogram/config';
 
 let s: TestSandbox;

@@ -2,7 +2,7 @@
 import { loadPage, mount, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
 import { cart } from '../../miniprogram/stores/cart';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { FakeTransport, ok } from './fake-transport';
 import { FAST_POLL, order, payment } from './fixtures';
 

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { CheckoutStore } from '../../miniprogram/stores/checkout';
+import { CheckoutStore } from '../../miniprogram/pay/stores/checkout';
 import { FakeTransport, fail, ok } from './fake-transport';
 import { FAST_POLL, order, payment } from './fixtures';
 

@@ -58,13 +58,13 @@ const pages = [...app.pages, ...(app.subpackages ?? []).flatMap((s) => s.pages.m
 test('every .wxml compiles with the official compiler, the merchant pages and components included', () => {
   const js = compiler.wxmlToJs(ROOT);
   const wxml = files(ROOT, '.wxml').map(rel);
-  expect(wxml).toEqual(expect.arrayContaining(['merchant/orders/index.wxml', 'merchant/order/index.wxml', 'merchant/refund/index.wxml', 'components/order-refunds/index.wxml']));
+  expect(wxml).toEqual(expect.arrayContaining(['merchant/orders/index.wxml', 'merchant/order/index.wxml', 'merchant/refund/index.wxml', 'pay/components/order-refunds/index.wxml']));
   expect(wxml.filter((f) => !js.includes(f))).toEqual([]);
 });
 
 test('every .wxss compiles with the official compiler', () => {
   const { js, list } = compileWxss(ROOT);
-  expect(list).toEqual(expect.arrayContaining(['app.wxss', 'pages/cart/index.wxss', 'pay/result/index.wxss', 'merchant/order/index.wxss', 'components/order-refunds/index.wxss', 'pay/components/order-receipt/index.wxss']));
+  expect(list).toEqual(expect.arrayContaining(['app.wxss', 'pages/cart/index.wxss', 'pay/result/index.wxss', 'merchant/order/index.wxss', 'pay/components/order-refunds/index.wxss', 'pay/components/order-receipt/index.wxss']));
   expect(list.filter((f) => !js.includes(`'${f.includes('/') ? f : `./${f}`}'`))).toEqual([]);
 });
 

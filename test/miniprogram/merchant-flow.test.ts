@@ -8,7 +8,7 @@
 import { FLOW_POLL, chooseInSheet, fillCart, installHttpRequest, installNavigation, loadPage, orderIdOf, pageTracker, reachPhase, settle, until } from '../miniprogram-flow/harness';
 import { getAppOptions, mount, simulate } from './setup';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { merchant } from '../../miniprogram/merchant/store';
 import { staffRole } from '../../miniprogram/services/staff-role';
 import { config } from '../../miniprogram/config';

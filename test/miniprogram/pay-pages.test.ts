@@ -2,7 +2,7 @@
 import jsQR from 'jsqr';
 import { getAppOptions, loadPage, mount, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { FakeTransport, ok } from './fake-transport';
 import { FAST_POLL, order } from './fixtures';
 import type { PayjsJump, QueryOrderEvent } from '../../typings/checkout';

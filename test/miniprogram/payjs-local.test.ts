@@ -2,9 +2,9 @@
 import { until } from './setup';
 import type { PayjsJump, QueryOrderEvent } from '../../typings/checkout';
 import { setTransport } from '../../miniprogram/services/api';
-import { jumpToPayjs } from '../../miniprogram/services/payjs';
+import { jumpToPayjs } from '../../miniprogram/pay/services/payjs';
 import { config } from '../../miniprogram/config';
-import { CheckoutStore } from '../../miniprogram/stores/checkout';
+import { CheckoutStore } from '../../miniprogram/pay/stores/checkout';
 import { FakeTransport, ok } from './fake-transport';
 import { FAST_POLL, order } from './fixtures';
 

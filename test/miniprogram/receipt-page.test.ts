@@ -6,8 +6,8 @@
  */
 import { getAppOptions, loadPage, mount, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { checkout } from '../../miniprogram/stores/checkout';
-import { receipt } from '../../miniprogram/stores/receipt';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
+import { receipt } from '../../miniprogram/pay/stores/receipt';
 import { FakeTransport, fail, ok } from './fake-transport';
 import { FAST_POLL, order } from './fixtures';
 import type { Order } from '../../typings/checkout';

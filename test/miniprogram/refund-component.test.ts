@@ -9,7 +9,7 @@ import { refund } from './merchant-fake';
 /** order-refunds on its own: its properties, and the events pages bind to. */
 let id: string;
 beforeAll(() => {
-  id = loadPage('components/order-refunds/index');
+  id = loadPage('pay/components/order-refunds/index');
 });
 
 /** Records what the component emits (j-component has addEventListener; its typings do not). */

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { loadPage, mount, settle, simulate } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
-import { checkout } from '../../miniprogram/stores/checkout';
+import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { staffRole } from '../../miniprogram/services/staff-role';
 import { FakeTransport, fail, ok } from './fake-transport';
 import { FAST_POLL, order } from './fixtures';

@@ -2,7 +2,8 @@
 import './setup';
 import { formatFen, parseYuan } from '../../miniprogram/utils/money';
 import { refundableFen, refundsView, refundTag } from '../../miniprogram/utils/refund-view';
-import { textError, requestRefund } from '../../miniprogram/services/refunds';
+import { textError } from '../../miniprogram/services/refunds';
+import { requestRefund } from '../../miniprogram/pay/services/refund-request';
 import { ApiError, errorMessage, setTransport } from '../../miniprogram/services/api';
 import { callMerchant } from '../../miniprogram/services/merchant-api';
 import { httpTransport } from '../../miniprogram/services/http-transport';

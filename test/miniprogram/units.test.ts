@@ -3,8 +3,8 @@ import { storage } from './setup';
 import { formatFen, formatYuan } from '../../miniprogram/utils/money';
 import { ApiError, call, setTransport } from '../../miniprogram/services/api';
 import { httpTransport } from '../../miniprogram/services/http-transport';
-import { outcomeOfFailure, requestPayment } from '../../miniprogram/services/payment';
-import { payjsReturnHint } from '../../miniprogram/services/payjs';
+import { outcomeOfFailure, requestPayment } from '../../miniprogram/pay/services/payment';
+import { payjsReturnHint } from '../../miniprogram/pay/services/payjs';
 import { dispatchReturn, onReturnFrom } from '../../miniprogram/services/app-return';
 import { transportFailureText } from '../../miniprogram/services/api';
 import { chooseMode } from '../../miniprogram/services/mode';
@@ -151,6 +151,20 @@ describe('returns from other mini-programs', () => {
     expect(payjs).toHaveBeenCalledTimes(1);
     dispatchReturn({ scene: 1038, referrerInfo: { appId: 'wx1183b055aeec94d1', extraData: 'not an object' } });
     expect(other).toHaveBeenCalledWith({});
+  });
+
+  test('a return before its handler registers waits for it, and reaches it once (the latest one)', () => {
+    const appId = 'wx00000000000000a1';
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 1 } } })).toBe(false);
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 2 } } })).toBe(false);
+    const late = jest.fn();
+    onReturnFrom(appId, late);
+    expect(late).toHaveBeenCalledTimes(1);
+    expect(late).toHaveBeenCalledWith({ n: 2 });
+    onReturnFrom(appId, late);
+    expect(late).toHaveBeenCalledTimes(1);
+    expect(dispatchReturn({ scene: 1038, referrerInfo: { appId, extraData: { n: 3 } } })).toBe(true);
+    expect(late).toHaveBeenLastCalledWith({ n: 3 });
   });
 
   test('PAYJS hint keeps only the documented fields with their types', () => {

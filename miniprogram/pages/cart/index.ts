@@ -1,9 +1,17 @@
-import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import type { PayMethod } from '../../../typings/checkout';
 import { call, errorMessage } from '../../services/api';
 import { cart, type CartItem } from '../../stores/cart';
-import { checkout } from '../../stores/checkout';
 import { formatFen } from '../../utils/money';
+import type { CheckoutStore } from '../../pay/stores/checkout';
+
+/**
+ * The checkout flow lives in the pay subpackage with the pages that show it, so the main package does not
+ * carry it: the cart reaches it with 分包异步化 (require.async, base library 2.11.2+). app.json's
+ * preloadRule has usually fetched pay by the time of the tap; the call rejects if it cannot be downloaded.
+ */
+function loadCheckout(): Promise<typeof import('../../pay/stores/checkout')> {
+  return require.async('../../pay/stores/checkout.js');
+}
 
 interface LineView {
   skuId: string;
@@ -38,8 +46,10 @@ interface MethodView {
 
 type IndexEvent = WechatMiniprogram.TouchEvent<Record<string, never>, Record<string, never>, { index: number }>;
 
-ComponentWithStore({
+Component({
   data: {
+    /** Submitting: the button spins, and a second tap stops (setData is synchronous on this.data). */
+    busy: false,
     lines: [] as LineView[],
     totalText: '0.00',
     /** What this deployment takes, from listProducts: never offer a method the server cannot take. */
@@ -47,7 +57,6 @@ ComponentWithStore({
     methods: [] as MethodView[],
     methodsNote: '正在获取支付方式…',
   },
-  storeBindings: { store: checkout, fields: { busy: 'busy' }, actions: {} },
   methods: {
     onShow() {
       this.renderAll();
@@ -117,8 +126,17 @@ ComponentWithStore({
     },
 
     async onSubmit() {
-      // The store also joins concurrent submits; this keeps a double tap from navigating twice.
-      if (checkout.busy || cart.items.length === 0) return;
+      // The store also joins concurrent submits; `busy` keeps a double tap from navigating twice.
+      if (this.data.busy || cart.items.length === 0) return;
+      this.setData({ busy: true });
+      try {
+        await this.submit();
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    async submit() {
       // No order (and no emptied cart) before the server has said how this deployment can be paid.
       if (!this.data.method && !(await this.syncPrices())) {
         wx.showToast({ title: '暂时无法获取支付方式，请稍后重试', icon: 'none' });
@@ -127,6 +145,14 @@ ComponentWithStore({
       const method = this.data.method;
       if (!method) {
         wx.showToast({ title: '商家尚未开通在线支付', icon: 'none' });
+        return;
+      }
+      let checkout: CheckoutStore;
+      try {
+        ({ checkout } = await loadCheckout());
+      } catch (err) {
+        console.warn('[cart] the pay subpackage did not load:', err);
+        wx.showToast({ title: '网络不佳，请稍后重试', icon: 'none' });
         return;
       }
       await checkout.submit(cart.orderLines, method);

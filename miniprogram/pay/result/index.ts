@@ -1,8 +1,8 @@
 /** Pay result and order detail: live status while confirming, pay again, cancel, PAYJS return. */
 import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import { confirmingPageMethods } from '../confirming-page';
-import { checkout } from '../../stores/checkout';
-import { receipt } from '../../stores/receipt';
+import { checkout } from '../stores/checkout';
+import { receipt } from '../stores/receipt';
 import type { Order } from '../../../typings/checkout';
 
 ComponentWithStore({

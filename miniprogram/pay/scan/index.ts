@@ -4,7 +4,7 @@ import { ComponentWithStore } from 'mobx-miniprogram-bindings';
 import drawQrcode from 'weapp-qrcode';
 import { confirmingPageMethods } from '../confirming-page';
 import { config } from '../../config';
-import { checkout, type CheckoutPhase } from '../../stores/checkout';
+import { checkout, type CheckoutPhase } from '../stores/checkout';
 
 const QR_CANVAS_ID = 'pay-qr';
 const QR_SIZE = 200;

@@ -1,9 +1,9 @@
 /**
  * An order's fulfilment (待发货 / 已发货 with the shipping / 已收货) and, for its payer on a shipped order,
- * 确认收货. The tap emits `confirm` (the page starts stores/receipt with the order); the flow's progress
+ * 确认收货. The tap emits `confirm` (the page starts pay/stores/receipt with the order); the flow's progress
  * is shown here, and the confirmed order is emitted as `change`.
  */
-import { receipt, type ReceiptPhase } from '../../../stores/receipt';
+import { receipt, type ReceiptPhase } from '../../stores/receipt';
 import type { ReceiptView } from '../../../utils/receipt-view';
 
 Component({

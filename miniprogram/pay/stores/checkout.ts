@@ -3,15 +3,16 @@
  * The client never decides that an order is paid: only queryOrder's answer moves the flow to 'paid'.
  */
 import { computed, makeAutoObservable } from 'mobx-miniprogram';
-import type { CartLine, Order, PayjsJump, PayjsReturnHint, PayMethod } from '../../typings/checkout';
-import { ApiError, call, errorMessage } from '../services/api';
+import type { CartLine, Order, PayjsJump, PayjsReturnHint, PayMethod } from '../../../typings/checkout';
+import { ApiError, call, errorMessage } from '../../services/api';
+import { onReturnFrom } from '../../services/app-return';
 import { requestPayment, simulateScan } from '../services/payment';
-import { jumpToPayjs } from '../services/payjs';
-import { formatFen } from '../utils/money';
-import { orderStatusText } from '../utils/order-view';
+import { jumpToPayjs, PAYJS_APP_ID, payjsReturnHint } from '../services/payjs';
+import { formatFen } from '../../utils/money';
+import { orderStatusText } from '../../utils/order-view';
 import { DEFAULT_POLL_POLICY, poll, type PollHandle, type PollPolicy } from '../utils/poll';
-import { receiptView, type ReceiptView } from '../utils/receipt-view';
-import { refundsView, type RefundsView } from '../utils/refund-view';
+import { receiptView, type ReceiptView } from '../../utils/receipt-view';
+import { refundsView, type RefundsView } from '../../utils/refund-view';
 
 /** How long the scan page keeps asking at most (the order's own expiry usually comes first). */
 export const SCAN_WAIT_MAX_MS = 15 * 60_000;
@@ -393,3 +394,6 @@ export class CheckoutStore {
 }
 
 export const checkout = new CheckoutStore();
+
+// PAYJS hands control back through App.onShow (services/app-return): a hint for the page that waits.
+onReturnFrom(PAYJS_APP_ID, (extra) => checkout.recordPayjsReturn(payjsReturnHint(extra)));

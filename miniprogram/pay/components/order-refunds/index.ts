@@ -3,10 +3,11 @@
  * For the payer it also offers 申请退款 with a reason and emits `change` with the updated order; for
  * staff (`staff`) it offers 刷新 on refunds not yet final and emits `refresh` with the refundId.
  */
-import type { Order } from '../../../typings/checkout';
-import { errorMessage } from '../../services/api';
-import { MAX_REFUND_REASON, requestRefund, textError } from '../../services/refunds';
-import type { RefundsView } from '../../utils/refund-view';
+import type { Order } from '../../../../typings/checkout';
+import { errorMessage } from '../../../services/api';
+import { MAX_REFUND_REASON, textError } from '../../../services/refunds';
+import { requestRefund } from '../../services/refund-request';
+import type { RefundsView } from '../../../utils/refund-view';
 
 Component({
   // app.wxss's .card / .row / .muted apply inside the component too.

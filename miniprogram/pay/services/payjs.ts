@@ -1,7 +1,7 @@
 /** The PAYJS mini-program jump (a legacy/test path: PAYJS admits no new merchants for it). */
-import type { PayjsJump, PayjsReturnHint } from '../../typings/checkout';
-import { config } from '../config';
-import { postJson } from './http-transport';
+import type { PayjsJump, PayjsReturnHint } from '../../../typings/checkout';
+import { config } from '../../config';
+import { postJson } from '../../services/http-transport';
 import { chooseSimulatedOutcome, type SimulatedOutcome } from './simulated-wallet';
 
 export const PAYJS_APP_ID = 'wx959c8c1fb2d877b5';

@@ -2,9 +2,9 @@
  * Starts a payment and reports what the user did. An 'ok' outcome only means "start confirming":
  * whether the order is paid is what queryOrder says, never what the client saw.
  */
-import type { RequestPaymentParams } from '../../typings/checkout';
-import { config } from '../config';
-import { postJson } from './http-transport';
+import type { RequestPaymentParams } from '../../../typings/checkout';
+import { config } from '../../config';
+import { postJson } from '../../services/http-transport';
 import { chooseSimulatedOutcome } from './simulated-wallet';
 
 export type PayOutcome = { kind: 'ok' } | { kind: 'cancel' } | { kind: 'fail'; message: string };

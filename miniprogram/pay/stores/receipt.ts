@@ -3,9 +3,10 @@
  * in local mode, from App.onShow in cloud mode, in either order against the page's own onShow) → the
  * server's confirmation. Plain state with listeners: the order-receipt component shows it.
  */
-import type { Order, ReceiptReturnHint } from '../../typings/checkout';
-import { errorMessage } from '../services/api';
-import { confirmReceipt, openReceiptPage, ReceiptUnavailable } from '../services/receipt';
+import type { Order, ReceiptReturnHint } from '../../../typings/checkout';
+import { errorMessage } from '../../services/api';
+import { onReturnFrom } from '../../services/app-return';
+import { confirmReceipt, openReceiptPage, RECEIPT_APP_ID, receiptReturnHint, ReceiptUnavailable } from '../services/receipt';
 
 export type ReceiptPhase = 'idle' | 'opening' | 'waiting' | 'confirming' | 'done' | 'error';
 
@@ -73,3 +74,6 @@ class ReceiptFlow {
 }
 
 export const receipt = new ReceiptFlow();
+
+// WeChat's receipt page hands its result back through App.onShow (services/app-return).
+onReturnFrom(RECEIPT_APP_ID, (extra) => void receipt.recordReturn(receiptReturnHint(extra)));

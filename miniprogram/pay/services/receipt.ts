@@ -3,10 +3,10 @@
  * result comes back through App.onShow like a return from another mini-program (services/app-return.ts).
  * That result is a hint: the server asks WeChat before the order becomes RECEIVED.
  */
-import type { Order, ReceiptComponentAppId, ReceiptReturnHint } from '../../typings/checkout';
-import { config } from '../config';
-import { ApiError, call } from './api';
-import { postJson } from './http-transport';
+import type { Order, ReceiptComponentAppId, ReceiptReturnHint } from '../../../typings/checkout';
+import { config } from '../../config';
+import { ApiError, call } from '../../services/api';
+import { postJson } from '../../services/http-transport';
 
 /** The appId WeChat's receipt page returns from. */
 export const RECEIPT_APP_ID: ReceiptComponentAppId = 'wx1183b055aeec94d1';
