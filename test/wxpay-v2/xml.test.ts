@@ -1,4 +1,5 @@
 import { Transformer } from 'wechatpay-axios-plugin';
+import { XMLParser } from 'fast-xml-parser';
 import { parseXml, parseXmlFields, toXml, XmlFormatError } from '../../cloudfunctions/common/wxpay/v2/xml';
 
 const tricky = {
@@ -124,6 +125,12 @@ describe('v2 XML: whitespace, CDATA and the edges of the reader', () => {
     ['a field inside a value', '<xml><a>x<b/></a></xml>'],
   ])('also rejects %s', (_, doc) => {
     expect(() => parseXml(doc)).toThrow(XmlFormatError);
+  });
+
+  test('a CR in a value survives the round trip (inside CDATA a reader would make it LF)', () => {
+    const fields = { a: 'x\r\ny', b: '\r', c: 'p\rq]]>\r' };
+    expect(parseXml(toXml(fields))).toEqual(fields);
+    expect(new XMLParser({ parseTagValue: false, trimValues: false, htmlEntities: true }).parse(toXml(fields)).xml).toEqual(fields);
   });
 
   test('toXml writes no name that parseXml would refuse', () => {

@@ -149,8 +149,11 @@ function readFlat(xml: string, roots: readonly string[]): Record<string, string>
   return fields;
 }
 
-/** CDATA holds anything but its own end: `]]>` is split across two sections. */
-const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+/**
+ * CDATA holds anything but its own end: `]]>` is split across two sections. A CR goes between sections
+ * as `&#13;`: inside CDATA any reader turns it into LF, and a signed value must arrive as it was signed.
+ */
+const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>').replace(/\r/g, ']]>&#13;<![CDATA[')}]]>`;
 
 /**
  * `<xml>` with one element per defined field: strings in CDATA (as the platform writes them),
