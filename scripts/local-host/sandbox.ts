@@ -75,8 +75,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const scale = opts.redeliveryScale ?? 15;
   const schedule = (ms: number[]) => ms.map((x) => Math.max(1, Math.round(x / scale)));
   const notifiers: Notifier[] = [];
+  // Notifications a previous run left pending go on once payNotify can answer them: serving(), below.
+  let serving!: () => void;
+  const resumeAfter = new Promise<void>((resolve) => (serving = resolve));
   const notifier = (delays: number[], isAccepted: (s: number, b: string) => boolean) => {
-    const n = new Notifier({ scheduleMs: schedule(delays), isAccepted });
+    const n = new Notifier({ scheduleMs: schedule(delays), isAccepted, resumeAfter });
     notifiers.push(n);
     return n;
   };
@@ -151,6 +154,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   functions.checkout = { kind: 'callable', main: opts.loadFunction('checkout') };
   functions.payNotify = { kind: 'http', main: opts.loadFunction('payNotify') };
   functions.merchant = { kind: 'callable', main: opts.loadFunction('merchant') };
+  serving();
   const runTimer = () =>
     runWithContext({ SOURCE: 'wx_trigger' }, () => functions.checkout.main({ Type: 'Timer', TriggerName: 'closeExpiredOrders', Time: new Date().toISOString() }));
   const sweepEvery = opts.sweepEveryMs ?? 60_000;

@@ -7,14 +7,15 @@ import { PayjsClient } from '../../cloudfunctions/common/payjs/client';
 import { buildPayjsJump } from '../../cloudfunctions/common/payjs/jump';
 import { payjsAck, readPayjsNotification } from '../../cloudfunctions/common/payjs/notification';
 import type { HttpReply, HttpRequestLike, PrepayRequest, TradeReport } from '../../cloudfunctions/common/payment/gateway';
+import type { ProviderNotification } from '../../cloudfunctions/common/payment/refund';
 import { WxPayV2Gateway } from '../../cloudfunctions/common/wxpay/v2/gateway';
 import { WxPayV3Gateway } from '../../cloudfunctions/common/wxpay/v3/gateway';
 import { Notifier } from '../../scripts/local-host/emulators/notifier';
-import { createPayjsEmulator, isPayjsNotifyAccepted, type PayjsEmulator } from '../../scripts/local-host/emulators/payjs';
-import { emulatorStateFile, StateFileError } from '../../scripts/local-host/emulators/state-file';
+import { createPayjsEmulator, isPayjsNotifyAccepted, type PayjsEmulator, type PayjsOrder } from '../../scripts/local-host/emulators/payjs';
+import { emulatorStateFile, StateFileError, type StateStore } from '../../scripts/local-host/emulators/state-file';
 import { EmulatorRefusal, type EmulatedPayment } from '../../scripts/local-host/emulators/types';
-import { createWxPayV2Emulator, wxpayV2NotifyAccepted } from '../../scripts/local-host/emulators/wxpay-v2';
-import { createWxPayV3Emulator, type WxPayV3Emulator } from '../../scripts/local-host/emulators/wxpay-v3';
+import { createWxPayV2Emulator, wxpayV2NotifyAccepted, type WxPayV2Order } from '../../scripts/local-host/emulators/wxpay-v2';
+import { createWxPayV3Emulator, type WxPayV3Emulator, type WxPayV3Trade } from '../../scripts/local-host/emulators/wxpay-v3';
 import { serveEmulator, serveNotify, until, type Served } from '../helpers/loopback';
 import { ROOT } from '../helpers/sandbox';
 import { startSandbox } from '../../scripts/local-host/sandbox';
@@ -328,5 +329,208 @@ describe('a state file that cannot be trusted stops the start', () => {
       (e: Error) => e.message,
     );
     expect(outcome).toContain(`Cannot load the emulator state file ${stateOf('wxpay-v3')}`);
+  });
+});
+
+describe('a notification the merchant refused, across a restart', () => {
+  // Long enough that the restart below comes well before the next attempt is due.
+  const SCHEDULE_MS = [300, 300];
+  const REFUSED = { statusCode: 500, headers: {}, body: 'busy' };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const v3Keys = makeV3Keys();
+  const v3Accepts = (s: number) => s === 200 || s === 204;
+
+  /** What the host does to an emulator at a restart: its notifier stopped, its store closed, a new one created on the same file. */
+  function restartable<E>(name: string, create: (notifier: Notifier, store: ReturnType<typeof emulatorStateFile>) => E, isAccepted: (s: number, b: string) => boolean) {
+    const run = () => {
+      const notifier = newNotifier(isAccepted, SCHEDULE_MS);
+      const store = emulatorStateFile(path.join(dir, 'emulators'), name);
+      return { emulator: create(notifier, store), notifier, store };
+    };
+    let current = run();
+    return {
+      get emulator() {
+        return current.emulator;
+      },
+      restart() {
+        current.notifier.stop();
+        current.store.close?.();
+        current = run();
+      },
+    };
+  }
+
+  const v3Host = () =>
+    restartable(
+      'wxpay-v3',
+      (notifier, store) =>
+        createWxPayV3Emulator({
+          merchant: { mchid: v3Keys.merchant.mchid, appid: v3Keys.merchant.appid, certSerial: v3Keys.merchant.certSerial, publicKey: v3Keys.merchant.publicKey, apiV3Key: v3Keys.merchant.apiV3Key },
+          platform: { publicKeyId: v3Keys.platform.publicKeyId, privateKey: v3Keys.platform.privateKey },
+          notifier,
+          pathPrefix: '/wxpay',
+          store: store as StateStore<WxPayV3Trade>,
+        }),
+      v3Accepts,
+    );
+
+  /** A v3 emulator behind a gateway, and a notify endpoint that refuses the next `refusals` notifications, then reads them with our gateway. */
+  async function v3Setup() {
+    const host = v3Host();
+    const state = { refusals: 0 };
+    let gateway!: WxPayV3Gateway;
+    const read: ProviderNotification[] = [];
+    const endpoint = await serveNotify(async (req) => {
+      if (state.refusals-- > 0) return REFUSED;
+      read.push(await gateway.readAnyNotification(req));
+      return gateway.ackNotification();
+    });
+    served.push(endpoint);
+    const notify = { url: `${endpoint.url}/notify`, received: endpoint.received, read };
+    gateway = new WxPayV3Gateway(v3Keys.config(await serveCurrent(() => host.emulator, '/wxpay'), notify.url), { retry: { attempts: 1, firstDelayMs: 1 }, timeoutMs: 2000 });
+    let seq = 0;
+    const pay = async (refusals: number) => {
+      state.refusals = refusals;
+      const placed = await gateway.prepay({ outTradeNo: `RN${Date.now()}${++seq}`, description: '通知被拒', amountFen: 321, expiresAt: Date.now() + 600_000, notifyUrl: notify.url, tradeType: 'JSAPI', openid: 'o-refused' });
+      if (placed.tradeType !== 'JSAPI') throw new Error('expected JSAPI');
+      return host.emulator.requestPayment(gateway.requestPaymentParams(placed.prepayId, 'RSA'), 'pay');
+    };
+    const find = (id: string) => host.emulator.list().find((p) => p.id === id)!;
+    return { host, notify, gateway, pay, find, state };
+  }
+
+  const attempts = (p: { deliveries: { attempt: number; statusCode?: number; accepted: boolean }[] }) => p.deliveries.map((d) => [d.attempt, d.statusCode, d.accepted]);
+
+  it('WeChat Pay v3: the next attempt comes after the restart, when it was due, and our gateway verifies and reads it', async () => {
+    const { host, notify, pay, find } = await v3Setup();
+    const paid = await pay(1);
+    expect(paid.deliveries).toEqual([expect.objectContaining({ attempt: 1, statusCode: 500, accepted: false, nextAttemptAt: expect.any(Number) })]);
+    const due = paid.deliveries[0].nextAttemptAt!;
+
+    host.restart();
+    expect(notify.received).toHaveLength(1);
+    await until(() => find(paid.id).deliveries.length === 2);
+    expect(attempts(find(paid.id))).toEqual([
+      [1, 500, false],
+      [2, 204, true],
+    ]);
+    // At its time, not at the restart (a timer may fire a millisecond early by Date.now()).
+    expect(find(paid.id).deliveries[1].at).toBeGreaterThanOrEqual(due - 5);
+    expect(notify.read).toEqual([{ kind: 'payment', report: expect.objectContaining({ outTradeNo: paid.outTradeNo, state: 'SUCCESS', amountFen: 321, transactionId: paid.transactionId, openid: 'o-refused' }) }]);
+
+    // The stopped emulator's own timer sent nothing; the accepted attempt was saved, and nothing is resumed again.
+    await sleep(100);
+    expect(notify.received).toHaveLength(2);
+    expect(paid.deliveries).toHaveLength(1);
+    host.restart();
+    expect(attempts(find(paid.id))).toEqual([
+      [1, 500, false],
+      [2, 204, true],
+    ]);
+    await sleep(100);
+    expect(notify.received).toHaveLength(2);
+  });
+
+  it('WeChat Pay v3: a delivery that was accepted or whose schedule ran out is not resumed', async () => {
+    const { host, notify, pay, find } = await v3Setup();
+    const accepted = await pay(1);
+    await until(() => accepted.deliveries.some((d) => d.accepted));
+    const exhausted = await pay(3);
+    await until(() => exhausted.deliveries.length === 3);
+    expect(exhausted.deliveries.map((d) => d.nextAttemptAt === undefined)).toEqual([false, false, true]);
+    // The witness: pending at the restart, it is resumed when due, after anything wrongly resumed at once.
+    const pending = await pay(1);
+
+    host.restart();
+    await until(() => find(pending.id).deliveries.length === 2);
+    await sleep(100);
+    expect(attempts(find(accepted.id))).toEqual([
+      [1, 500, false],
+      [2, 204, true],
+    ]);
+    expect(attempts(find(exhausted.id))).toEqual([
+      [1, 500, false],
+      [2, 500, false],
+      [3, 500, false],
+    ]);
+    expect(attempts(find(pending.id))).toEqual([
+      [1, 500, false],
+      [2, 204, true],
+    ]);
+    expect(notify.received).toHaveLength(2 + 3 + 2);
+    expect(notify.read.map((n) => n.kind === 'payment' && n.report.outTradeNo)).toEqual([accepted.outTradeNo, pending.outTradeNo]);
+  });
+
+  it('WeChat Pay v3: a refund notification refused before the restart is delivered after it, and our gateway reads it', async () => {
+    const { host, notify, gateway, pay, find, state } = await v3Setup();
+    const paid = await pay(0);
+    const outRefundNo = `RF${Date.now()}`;
+    await gateway.refund({ outTradeNo: paid.outTradeNo, outRefundNo, totalFen: 321, amountFen: 120, reason: '重启', notifyUrl: notify.url });
+    state.refusals = 1;
+    const refund = await host.emulator.settleRefund(outRefundNo, 'succeed');
+    expect(refund.deliveries).toEqual([expect.objectContaining({ attempt: 1, statusCode: 500, accepted: false, event: 'REFUND.SUCCESS', nextAttemptAt: expect.any(Number) })]);
+
+    host.restart();
+    const restored = () => host.emulator.listRefunds().find((r) => r.outRefundNo === outRefundNo)!;
+    await until(() => restored().deliveries.length === 2);
+    expect(restored().deliveries.map((d) => [d.attempt, d.event, d.statusCode, d.accepted])).toEqual([
+      [1, 'REFUND.SUCCESS', 500, false],
+      [2, 'REFUND.SUCCESS', 204, true],
+    ]);
+    expect(notify.read.slice(1)).toEqual([{ kind: 'refund', report: expect.objectContaining({ outRefundNo, outTradeNo: paid.outTradeNo, status: 'SUCCESS', amountFen: 120, totalFen: 321 }) }]);
+    expect(find(paid.id).deliveries).toHaveLength(1);
+  });
+
+  it('WeChat Pay v2: the next attempt comes after the restart and our gateway verifies its sign', async () => {
+    const m = v2Merchant();
+    const host = restartable('wxpay-v2', (notifier, store) => createWxPayV2Emulator({ merchant: m, notifier, store: store as StateStore<WxPayV2Order> }), wxpayV2NotifyAccepted);
+    const api = await serveCurrent(() => host.emulator);
+    let gateway!: WxPayV2Gateway;
+    let refusals = 1;
+    const notify = await notifyEndpoint(
+      (req) => gateway.readNotification(req, { signTypeOf: async () => 'HMAC-SHA256' }),
+      () => gateway.ackNotification(),
+      () => (refusals-- > 0 ? REFUSED : undefined),
+    );
+    gateway = new WxPayV2Gateway(v2Config(m, api, notify.url, 'HMAC-SHA256'), { retry: { attempts: 1, firstDelayMs: 1 }, timeoutMs: 2000 });
+    const placed = await gateway.prepay({ outTradeNo: `V2R${Date.now()}`, description: '通知被拒', amountFen: 450, expiresAt: Date.now() + 600_000, notifyUrl: notify.url, tradeType: 'JSAPI', openid: 'o-v2', attach: 'order:v2r' });
+    if (placed.tradeType !== 'JSAPI') throw new Error('expected JSAPI');
+    const paid = await host.emulator.requestPayment(gateway.requestPaymentParams(placed.prepayId, 'HMAC-SHA256'), 'pay');
+    expect(paid.deliveries).toEqual([expect.objectContaining({ attempt: 1, statusCode: 500, accepted: false, nextAttemptAt: expect.any(Number) })]);
+
+    host.restart();
+    const restored = () => host.emulator.list().find((p) => p.id === paid.id)!;
+    await until(() => restored().deliveries.length === 2);
+    expect(attempts(restored())).toEqual([
+      [1, 500, false],
+      [2, 200, true],
+    ]);
+    expect(notify.reports).toEqual([expect.objectContaining({ outTradeNo: paid.outTradeNo, state: 'SUCCESS', amountFen: 450, transactionId: paid.transactionId })]);
+    // Built and signed anew: a fresh nonce_str, so another sign than the refused attempt's.
+    const signOf = (i: number) => /<sign><!\[CDATA\[(\w+)\]\]><\/sign>|<sign>(\w+)<\/sign>/.exec(notify.received[i].rawBody.toString('utf8'))?.slice(1).find(Boolean);
+    expect(signOf(1)).toEqual(expect.any(String));
+    expect(signOf(1)).not.toBe(signOf(0));
+    await sleep(100);
+    expect(notify.received).toHaveLength(2);
+  });
+
+  it('PAYJS: the next attempt comes after the restart, signed as our reader checks', async () => {
+    const host = restartable('payjs', (notifier, store) => createPayjsEmulator({ mchid: 'm-pj', key: 'payjs-resume-key', notifier, store: store as StateStore<PayjsOrder> }), isPayjsNotifyAccepted);
+    const config: PayjsConfig = { mchid: 'm-pj', key: 'payjs-resume-key', apiBase: 'http://127.0.0.1:1', notifyUrl: '' };
+    let refusals = 1;
+    const notify = await notifyEndpoint((req) => readPayjsNotification(config, req), payjsAck, () => (refusals-- > 0 ? REFUSED : undefined));
+    config.notifyUrl = notify.url;
+    const placed = host.emulator.jump({ ...buildPayjsJump(config, { outTradeNo: `PJR${Date.now()}`, amountFen: 99, description: '重启', attach: 'order:pjr' }).extraData });
+    const paid = await host.emulator.settle(placed.id, 'pay');
+    expect(paid.deliveries).toEqual([expect.objectContaining({ attempt: 1, statusCode: 500, accepted: false })]);
+
+    host.restart();
+    await until(() => notify.reports.length === 1);
+    expect(notify.reports).toEqual([expect.objectContaining({ payjsOrderId: placed.id, state: 'SUCCESS', amountFen: 99, attach: 'order:pjr', transactionId: paid.transactionId })]);
+    await until(() => host.emulator.findPayment(placed.id)!.deliveries.length === 2);
+    expect(attempts(host.emulator.findPayment(placed.id)!)).toEqual([
+      [1, 500, false],
+      [2, 200, true],
+    ]);
   });
 });

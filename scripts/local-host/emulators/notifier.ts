@@ -23,25 +23,47 @@ export interface NotifierOptions {
   /** Whether the merchant's answer means "received" in this provider's protocol. */
   isAccepted(statusCode: number, body: string): boolean;
   timeoutMs?: number;
+  /**
+   * Resumed deliveries (resume) also wait for this: the local host opens it once it listens with its
+   * functions loaded, so a resumed attempt due at once does not reach a host that cannot answer yet.
+   */
+  resumeAfter?: Promise<unknown>;
 }
 
 /**
  * Delivers a provider's notification to a payment's or a refund's notify_url and redelivers on
- * failure, recording every attempt on it (the sandbox console shows them). It also runs the
- * emulators' other timers (`later`), so that stop() ends everything an emulator scheduled.
+ * failure, recording every attempt on it (the sandbox console shows them). A delivery left pending by
+ * an earlier run goes on where it stopped (resume), as the platform keeps to its schedule whatever
+ * happens to the merchant's side. It also runs the emulators' other timers (`later`), so that stop()
+ * ends everything an emulator scheduled.
  */
 export class Notifier {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Counts stop() calls: a resume still waiting for `resumeAfter` when one comes schedules nothing. */
+  private stops = 0;
 
   constructor(private readonly opts: NotifierOptions) {}
 
   /** Sends now; resolves after the first attempt (later ones run on timers). */
-  async deliver(target: NotificationTarget, build: () => OutgoingNotification, recorded?: () => void): Promise<Delivery> {
-    return this.send(target, { build, recorded });
-  }
-
   async send(target: NotificationTarget, job: NotificationJob): Promise<Delivery> {
     return this.attempt(target, job, 1);
+  }
+
+  /**
+   * Goes on with the delivery of `job` that target's saved attempts left pending (a restart): when the
+   * last attempt of job.event was not accepted and named a next one, that one runs at its nextAttemptAt
+   * (at once if past) with the next number, then the rest of the schedule. Otherwise nothing is sent.
+   * Only job.event's attempts count: a refund's earlier event, superseded by its current status, is not
+   * sent again.
+   */
+  resume(target: NotificationTarget, job: NotificationJob): void {
+    const last = target.deliveries.filter((d) => d.event === job.event).pop();
+    if (!last || last.accepted || last.nextAttemptAt === undefined) return;
+    const { attempt, nextAttemptAt } = last;
+    const stops = this.stops;
+    void (this.opts.resumeAfter ?? Promise.resolve()).then(() => {
+      if (stops === this.stops) this.later(Math.max(0, nextAttemptAt - Date.now()), () => this.attempt(target, job, attempt + 1));
+    });
   }
 
   /** Runs `fn` after `ms` (unless stopped first); errors are logged, since nothing awaits a timer. */
@@ -70,12 +92,7 @@ export class Notifier {
     const delay = this.opts.scheduleMs[n - 1];
     if (!d.accepted && delay !== undefined) {
       d.nextAttemptAt = Date.now() + delay;
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        void this.attempt(target, job, n + 1);
-      }, delay);
-      t.unref();
-      this.timers.add(t);
+      this.later(delay, () => this.attempt(target, job, n + 1));
     }
     target.deliveries.push(d);
     try {
@@ -89,6 +106,7 @@ export class Notifier {
 
   /** Stops pending redeliveries and timers (tests and shutdown). */
   stop(): void {
+    this.stops++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

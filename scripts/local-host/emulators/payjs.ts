@@ -5,7 +5,7 @@ import { PAYJS_LIMITS } from '../../../cloudfunctions/common/payjs/jump';
 import { signPayjs, verifyPayjsSign, type PayjsParams } from '../../../cloudfunctions/common/payjs/sign';
 import { formatPayjsTime } from '../../../cloudfunctions/common/payjs/time';
 import { Faults, type ReceivedRequest } from './faults';
-import type { Notifier } from './notifier';
+import type { NotificationJob, Notifier } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmulatedRefund, type Emulator, type EmuReply, type EmuRequest, type PayerOutcome } from './types';
 import { readSavedRefunds, RefundLedger, RefundRuleError } from './refunds';
 import { applyPayerOutcome } from './payer';
@@ -183,8 +183,13 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     payment.openid = `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
     persisted.save();
     // Without a notify_url PAYJS has nowhere to send: the shop learns of the payment by check only.
-    if (payment.notifyUrl !== '') await opts.notifier.deliver(payment, () => notification(payment), persisted.save);
+    if (payment.notifyUrl !== '') await opts.notifier.send(payment, paymentJob(payment));
     return payment;
+  }
+
+  /** A paid order's notification delivery, from its record: when it is paid, and at start for one an earlier run left pending. */
+  function paymentJob(payment: EmulatedPayment): NotificationJob {
+    return { build: () => notification(payment), recorded: () => persisted.save() };
   }
 
   function signed(fields: PayjsParams): EmuReply {
@@ -275,6 +280,8 @@ export function createPayjsEmulator(opts: PayjsEmulatorOptions): PayjsEmulator {
     if (!r) throw new EmulatorRefusal(`no PAYJS refund ${outRefundNo}`, 404);
     throw new EmulatorRefusal('a PAYJS refund is done when PAYJS answers it: there is nothing to settle', 409);
   }
+
+  for (const { payment } of persisted.restored) opts.notifier.resume(payment, paymentJob(payment));
 
   return {
     provider: 'payjs',

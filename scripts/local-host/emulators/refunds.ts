@@ -1,4 +1,4 @@
-import type { Notifier, OutgoingNotification } from './notifier';
+import type { NotificationJob, Notifier, OutgoingNotification } from './notifier';
 import { readDelivery, SavedRecord } from './saved-record';
 import {
   EmulatorRefusal,
@@ -53,7 +53,11 @@ export interface RefundLedgerOptions {
   /** Saves the emulator's records (refunds are saved inside their trade's). */
   save: () => void;
   newRefundId: () => string;
-  /** The provider's notification for the refund's current status, or undefined when it sends none. */
+  /**
+   * The provider's notification for the refund's current status, or undefined when it sends none. Asked
+   * at settlement and, for every restored refund, at start (to resume a pending delivery): `build`
+   * should do the work.
+   */
   notification: (refund: EmulatedRefund) => { event: string; build: () => OutgoingNotification } | undefined;
   /** A refund still PROCESSING this long after it was made succeeds by itself; undefined or 0 = never. */
   succeedAfterMs?: number;
@@ -72,12 +76,14 @@ export class RefundLedger {
 
   constructor(private readonly opts: RefundLedgerOptions) {}
 
-  /** Takes in a restored trade's refunds (once, at start) and resumes their timed settlement. */
+  /** Takes in a restored trade's refunds (once, at start) and resumes their timed settlement and pending notifications. */
   restore(trade: RefundableTrade): void {
     for (const refund of trade.refunds) {
       if (this.byNo.has(refund.outRefundNo)) throw new Error(`out_refund_no ${refund.outRefundNo} appears twice`);
       this.byNo.set(refund.outRefundNo, { trade, refund });
       this.schedule(refund);
+      const job = this.notificationJob(refund);
+      if (job) this.opts.notifier.resume(refund, job);
     }
   }
 
@@ -152,9 +158,15 @@ export class RefundLedger {
     // Notifications state times in whole seconds: keep settledAt equal to what they say.
     refund.settledAt = Math.floor(this.opts.now() / 1000) * 1000;
     this.opts.save();
-    const note = refund.notifyUrl ? this.opts.notification(refund) : undefined;
-    if (note) await this.opts.notifier.send(refund, { ...note, recorded: this.opts.save });
+    const job = this.notificationJob(refund);
+    if (job) await this.opts.notifier.send(refund, job);
     return refund;
+  }
+
+  /** The delivery of the notification for the refund's current status (first sent or resumed), if it has one. */
+  private notificationJob(refund: EmulatedRefund): NotificationJob | undefined {
+    const note = refund.notifyUrl ? this.opts.notification(refund) : undefined;
+    return note && { ...note, recorded: this.opts.save };
   }
 
   private schedule(refund: EmulatedRefund): void {

@@ -7,7 +7,7 @@ import { encryptReqInfo } from '../../../cloudfunctions/common/wxpay/v2/refund';
 import { isV2SignType, nonceStr, type V2Fields, verifyV2, withSign } from '../../../cloudfunctions/common/wxpay/v2/sign';
 import { parseXml, toXml } from '../../../cloudfunctions/common/wxpay/v2/xml';
 import { Faults, type ReceivedRequest } from './faults';
-import type { Notifier } from './notifier';
+import type { NotificationJob, Notifier } from './notifier';
 import { type EmulatedPayment, type EmulatedRefund, EmulatorRefusal, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
@@ -450,8 +450,13 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     p.transactionId = `4200${toCompactBeijing(paidAt).slice(0, 8)}${randomDigits(16)}`;
     p.openid ??= `o${randomToken(27)}`;
     persisted.save();
-    await notifier.deliver(p, () => notification(o), persisted.save);
+    await notifier.send(p, paymentJob(o));
     return p;
+  }
+
+  /** A paid order's notification delivery, from its record: when it is paid, and at start for one an earlier run left pending. */
+  function paymentJob(o: WxPayV2Order): NotificationJob {
+    return { build: () => notification(o), recorded: () => persisted.save() };
   }
 
   async function requestPayment(
@@ -481,6 +486,8 @@ export function createWxPayV2Emulator(opts: WxPayV2EmulatorOptions): WxPayEmulat
     if (!p) throw new EmulatorRefusal(`unknown code_url ${codeUrl}`, 404);
     return settle(p.id, outcome);
   }
+
+  for (const o of persisted.restored) notifier.resume(o.payment, paymentJob(o));
 
   return {
     provider: 'wxpay-v2',

@@ -5,7 +5,7 @@ import { paySignMessage, requestMessage, rsaVerify, wechatpayHeaders } from '../
 import { MAX_CLOCK_SKEW_SECONDS } from '../../../cloudfunctions/common/wxpay/v3/verify';
 import { parseRfc3339, toCompactBeijing, toRfc3339Beijing } from '../../../cloudfunctions/common/time';
 import { Faults, type ReceivedRequest } from './faults';
-import type { Notifier } from './notifier';
+import type { NotificationJob, Notifier, OutgoingNotification } from './notifier';
 import { EmulatorRefusal, jsonReply, type EmulatedPayment, type EmulatedRefund, type EmuReply, type EmuRequest, type PayerOutcome, type WxPayEmulator } from './types';
 import { readSavedRefunds, RefundLedger, RefundRuleError, type RefundProblem } from './refunds';
 import { applyPayerOutcome } from './payer';
@@ -452,25 +452,35 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     return error(404, 'NOT_FOUND', `${req.method} ${req.path} 不存在`);
   }
 
-  function notification(t: Trade): () => { headers: Record<string, string>; body: string } {
-    const resource = encryptResource(JSON.stringify(transaction(t)), merchant.apiV3Key, 'transaction');
-    const body = JSON.stringify({
-      id: crypto.randomUUID(),
-      create_time: toRfc3339Beijing(now()),
-      resource_type: 'encrypt-resource',
-      event_type: 'TRANSACTION.SUCCESS',
-      summary: '支付成功',
-      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ...resource },
-    });
-    // The notifier calls this per attempt: every redelivery is signed afresh.
-    return () => ({ headers: { 'content-type': 'application/json', ...wechatpayHeaders(body, signingKey(), now()) }, body });
+  /**
+   * A notification: an envelope around an encrypted resource, made at the job's first attempt (one
+   * notification id per job) from the record as it is then, and signed afresh at every attempt.
+   */
+  function envelope(eventType: string, summary: string, originalType: 'transaction' | 'refund', resource: () => unknown): () => OutgoingNotification {
+    let body: string | undefined;
+    return () => {
+      body ??= JSON.stringify({
+        id: crypto.randomUUID(),
+        create_time: toRfc3339Beijing(now()),
+        resource_type: 'encrypt-resource',
+        event_type: eventType,
+        summary,
+        resource: { original_type: originalType, algorithm: 'AEAD_AES_256_GCM', ...encryptResource(JSON.stringify(resource()), merchant.apiV3Key, originalType) },
+      });
+      return { headers: { 'content-type': 'application/json', ...wechatpayHeaders(body, signingKey(), now()) }, body };
+    };
+  }
+
+  /** A paid trade's TRANSACTION.SUCCESS delivery, from its record: when it is paid, and at start for one an earlier run left pending. */
+  function paymentJob(t: Trade): NotificationJob {
+    return { build: envelope('TRANSACTION.SUCCESS', '支付成功', 'transaction', () => transaction(t)), recorded: () => persisted.save(t) };
   }
 
   /** REFUND.SUCCESS / ABNORMAL / CLOSED: the payment notification's envelope around a refund resource. */
   function refundNotification(r: EmulatedRefund) {
     if (r.status === 'PROCESSING') return undefined;
     const [event, summary] = REFUND_EVENTS[r.status];
-    const plain = {
+    const resource = () => ({
       mchid: merchant.mchid,
       out_trade_no: r.outTradeNo,
       transaction_id: r.transactionId,
@@ -480,17 +490,8 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
       ...(r.status === 'SUCCESS' && r.settledAt !== undefined ? { success_time: toRfc3339Beijing(r.settledAt) } : {}),
       user_received_account: '支付用户零钱',
       amount: { total: r.totalFen, refund: r.amountFen, payer_total: r.totalFen, payer_refund: r.amountFen },
-    };
-    const resource = encryptResource(JSON.stringify(plain), merchant.apiV3Key, 'refund');
-    const body = JSON.stringify({
-      id: crypto.randomUUID(),
-      create_time: toRfc3339Beijing(now()),
-      resource_type: 'encrypt-resource',
-      event_type: event,
-      summary,
-      resource: { original_type: 'refund', algorithm: 'AEAD_AES_256_GCM', ...resource },
     });
-    return { event, build: () => ({ headers: { 'content-type': 'application/json', ...wechatpayHeaders(body, signingKey(), now()) }, body }) };
+    return { event, build: envelope(event, summary, 'refund', resource) };
   }
 
   async function settle(id: string, outcome: PayerOutcome): Promise<EmulatedPayment> {
@@ -506,9 +507,11 @@ export function createWxPayV3Emulator(opts: WxPayV3EmulatorOptions): WxPayV3Emul
     // A scanned Native payment is made by whoever scanned: give them an openid.
     p.openid ??= `o${crypto.randomBytes(20).toString('base64url').slice(0, 27)}`;
     persisted.save(t);
-    await opts.notifier.deliver(p, notification(t), () => persisted.save(t));
+    await opts.notifier.send(p, paymentJob(t));
     return p;
   }
+
+  for (const t of persisted.restored) opts.notifier.resume(t.payment, paymentJob(t));
 
   return {
     provider: 'wxpay-v3',
