@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { CallCounter } from './call-counts';
 import { DatabaseError, ErrCode, invalidParam } from './errors';
 import type { SqliteStore } from './sqlite-store';
-import { isPlainObject, type PlainObject } from './values';
+import type { Doc } from '../../../../cloudfunctions/common/db/types';
+import { checkValue, cloneValue, isPlainObject, type PlainObject } from './values';
 
 /** What every database call shares: how it is queued, checked and counted. */
 
@@ -40,6 +41,18 @@ export function checkId(id: unknown, api: string): asserts id is string {
 
 export function newId(): string {
   return randomBytes(16).toString('hex');
+}
+
+/**
+ * An add()'s document as it is stored: its data checked and copied, with its own _id or a new one,
+ * _id first (as the console shows it; the server SDK adds no _openid).
+ */
+export function addedDoc(opts: unknown, api: string): Doc {
+  const data = dataOf(opts, api);
+  if (data._id !== undefined) checkId(data._id, api);
+  checkValue(data, api, '');
+  const doc = cloneValue(data);
+  return { _id: typeof doc._id === 'string' ? doc._id : newId(), ...doc } as Doc;
 }
 
 export const notFound = (api: string, id: string): DatabaseError =>

@@ -22,6 +22,9 @@ export const ErrCode = {
 export const invalidParam = (api: string, detail: string): DatabaseError =>
   new DatabaseError(ErrCode.INVALID_PARAM, `${api}:fail invalid parameter: ${detail}`);
 
+export const duplicateKey = (api: string, coll: string, id: unknown): DatabaseError =>
+  new DatabaseError(ErrCode.DUPLICATE_KEY, `${api}:fail E11000 duplicate key error: _id ${JSON.stringify(id)} already exists in ${coll}`);
+
 /** Thrown for features of the real database this stand-in does not implement, so nothing is silently ignored. */
 export const unsupported = (api: string, what: string): DatabaseError =>
   new DatabaseError(ErrCode.INVALID_PARAM, `${api}:fail not supported by the local wx-server-sdk stand-in: ${what}`);

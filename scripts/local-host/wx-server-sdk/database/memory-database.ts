@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Collection, Database, Doc, DocData, DocRef, Query, UpdateResult } from '../../../../cloudfunctions/common/db/types';
 import { CallCounter, type CallCounts } from './call-counts';
-import { checkCollectionName, checkId, dataOf, newId, notFound, op, type Backend } from './calls';
+import { addedDoc, checkCollectionName, checkId, dataOf, notFound, op, type Backend } from './calls';
 import { command, type DbCommand } from './command';
 import { invalidParam } from './errors';
 import { constraintsOf, type Constraint } from './index-keys';
@@ -186,15 +186,10 @@ class CollectionImpl extends QueryImpl implements LocalCollection {
     const api = 'collection.add';
     this.backend.counts.add('write');
     return op(() => {
-      const data = dataOf(opts, api);
-      if (data._id !== undefined) checkId(data._id, api);
-      checkValue(data, api, '');
-      const doc = cloneValue(data);
+      const doc = addedDoc(opts, api);
       return () => {
-        const id = typeof doc._id === 'string' ? doc._id : newId();
-        // _id comes first, as the console shows it; the server SDK adds no _openid.
-        this.backend.store.commit([{ kind: 'insert', coll: this.name, doc: { _id: id, ...doc } as Doc }]);
-        return { _id: id, errMsg: `${api}:ok` };
+        this.backend.store.commit([{ kind: 'insert', coll: this.name, doc }]);
+        return { _id: doc._id, errMsg: `${api}:ok` };
       };
     });
   }

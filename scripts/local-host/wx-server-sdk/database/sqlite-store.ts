@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import type { Doc } from '../../../../cloudfunctions/common/db/types';
 import { decodeDoc, encodeDoc } from './codec';
-import { DatabaseError, ErrCode } from './errors';
+import { DatabaseError, duplicateKey, ErrCode } from './errors';
 import { indexKey, type Constraint } from './index-keys';
 import { candidates } from './match';
 import { valuesAtPath } from './values';
@@ -155,7 +155,7 @@ export class SqliteStore {
           rid = Number(this.stmt.insert.run(c.coll, c.doc._id, encodeDoc(c.doc)).lastInsertRowid);
         } catch (e) {
           if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-            throw new DatabaseError(ErrCode.DUPLICATE_KEY, `collection.add:fail E11000 duplicate key error: _id ${JSON.stringify(c.doc._id)} already exists in ${c.coll}`);
+            throw duplicateKey('collection.add', c.coll, c.doc._id);
           }
           throw e;
         }

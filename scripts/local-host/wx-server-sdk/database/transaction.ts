@@ -1,6 +1,6 @@
 import type { Doc, DocData, Transaction, TransactionCollection, TransactionDocRef, UpdateResult } from '../../../../cloudfunctions/common/db/types';
-import { DatabaseError, ErrCode, invalidParam } from './errors';
-import { checkCollectionName, checkId, dataOf, newId, notFound, op, type Backend } from './calls';
+import { duplicateKey, invalidParam } from './errors';
+import { addedDoc, checkCollectionName, checkId, dataOf, notFound, op, type Backend } from './calls';
 import { ConflictError, type Change, type Expectation } from './sqlite-store';
 import { applyUpdate, compileUpdate } from './update';
 import { checkValue, cloneValue, valuesEqual } from './values';
@@ -160,17 +160,13 @@ function transactionOf(a: Attempt, backend: Backend): Transaction {
           const api = 'transaction.collection.add';
           backend.counts.add('write');
           return a.call(api, () => {
-            const data = dataOf(opts, api);
-            if (data._id !== undefined) checkId(data._id, api);
-            checkValue(data, api, '');
-            const doc = cloneValue(data);
+            const doc = addedDoc(opts, api);
             return () => {
-              const id = typeof doc._id === 'string' ? doc._id : newId();
-              const t = a.view(name, id);
-              if (t.doc) throw new DatabaseError(ErrCode.DUPLICATE_KEY, `${api}:fail E11000 duplicate key error: _id ${JSON.stringify(id)} already exists in ${name}`);
-              t.doc = { _id: id, ...doc } as Doc;
+              const t = a.view(name, doc._id);
+              if (t.doc) throw duplicateKey(api, name, doc._id);
+              t.doc = doc;
               t.dirty = true;
-              return { _id: id, errMsg: `${api}:ok` };
+              return { _id: doc._id, errMsg: `${api}:ok` };
             };
           });
         },
