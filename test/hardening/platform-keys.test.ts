@@ -6,10 +6,10 @@ import type { WxPayV3Config } from '../../cloudfunctions/common/config';
 import { encryptResource } from '../../cloudfunctions/common/wxpay/v3/aead';
 import { WxPayV3Gateway } from '../../cloudfunctions/common/wxpay/v3/gateway';
 import { wechatpayHeaders } from '../../cloudfunctions/common/wxpay/v3/signing';
-import { verifyWechatpaySignature, WechatpaySignatureError, type PlatformKey } from '../../cloudfunctions/common/wxpay/v3/verify';
+import { verifyWechatpaySignature, type PlatformKey } from '../../cloudfunctions/common/wxpay/v3/verify';
 import { Faults } from '../../scripts/local-host/emulators/faults';
 import { createWxPayV3Emulator, type PlatformCertificate, type WxPayV3Emulator } from '../../scripts/local-host/emulators/wxpay-v3';
-import { makeV3Keys } from '../helpers/wxpay-keys';
+import { makeV3Keys, problemOf } from '../helpers/wxpay-keys';
 import { serveEmulator, type Served } from '../helpers/loopback';
 import { testNotifier } from '../wxpay-v3/loopback';
 
@@ -35,16 +35,6 @@ function certificate(opts: { from?: number; to?: number; serial?: string } = {})
   const x509 = new crypto.X509Certificate(pem);
   return { serial: x509.serialNumber.toUpperCase(), privateKey: pair.privateKey, pem, x509 };
 }
-
-const problemOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (e instanceof WechatpaySignatureError) return e.problem;
-    throw e;
-  }
-};
 
 describe('verifying with platform certificates', () => {
   const body = '{"code":"SUCCESS"}';

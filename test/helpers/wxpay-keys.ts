@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import forge from 'node-forge';
 import type { WxPayV3Config } from '../../cloudfunctions/common/config';
+import { WechatpaySignatureError } from '../../cloudfunctions/common/wxpay/v3/verify';
 
 /**
  * Keys for WeChat Pay v3 tests, generated at test time (no key file is ever committed): the merchant
@@ -88,4 +89,15 @@ export function makeV3Keys(): V3Keys {
       ]),
     }),
   };
+}
+
+/** The `problem` a v3 signature check names when it refuses, or undefined when it accepts. */
+export function problemOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    if (e instanceof WechatpaySignatureError) return e.problem;
+    throw e;
+  }
 }

@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { loadPage, mount, settle, simulate, until } from './setup';
+import { loadPage, mount, recordSetData, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
 import { cart } from '../../miniprogram/stores/cart';
 import { checkout } from '../../miniprogram/pay/stores/checkout';
@@ -36,13 +36,7 @@ function render() {
 test('a quantity change sends one small path update, not the cart', async () => {
   const comp = render();
   await settle();
-  const payloads: Array<Record<string, unknown>> = [];
-  const inst = comp.instance as unknown as { setData(d: Record<string, unknown>): void };
-  const original = inst.setData.bind(inst);
-  inst.setData = (d) => {
-    payloads.push(d);
-    original(d);
-  };
+  const payloads = recordSetData(comp);
 
   comp.querySelectorAll('.inc')[2].dispatchEvent('tap');
   await settle();

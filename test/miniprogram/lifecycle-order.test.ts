@@ -5,7 +5,7 @@
  * success before or after the page comes back. Each order must end the same way: the server asked, with
  * PAYJS's hint, and the page showing what it says.
  */
-import { getAppOptions, loadPage, mount, settle, simulate, until } from './setup';
+import { getAppOptions, loadPage, mount, recordSetData, settle, simulate, until } from './setup';
 import { setTransport } from '../../miniprogram/services/api';
 import { checkout } from '../../miniprogram/pay/stores/checkout';
 import { FakeTransport, ok } from './fake-transport';
@@ -167,13 +167,7 @@ describe('the result page binds only what it renders', () => {
     page.onShow();
     await until(() => checkout.order !== null);
     await settle();
-    const payloads: Array<Record<string, unknown>> = [];
-    const inst = comp.instance as unknown as { setData(d: Record<string, unknown>): void };
-    const original = inst.setData.bind(inst);
-    inst.setData = (d) => {
-      payloads.push(d);
-      original(d);
-    };
+    const payloads = recordSetData(comp);
     void checkout.confirm();
     await until(() => checkout.phase === 'paid');
     await settle();

@@ -72,3 +72,15 @@ export function mount<T extends Attachable>(comp: T): T {
   comp.attach(doc.createElement('parent-wrapper'));
   return comp;
 }
+
+/** Every setData payload the component sends from now on, in order (they are still applied). */
+export function recordSetData(comp: { instance: unknown }): Array<Record<string, unknown>> {
+  const payloads: Array<Record<string, unknown>> = [];
+  const inst = comp.instance as { setData(d: Record<string, unknown>): void };
+  const original = inst.setData.bind(inst);
+  inst.setData = (d) => {
+    payloads.push(d);
+    original(d);
+  };
+  return payloads;
+}

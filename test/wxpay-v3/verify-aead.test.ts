@@ -2,8 +2,8 @@ import * as crypto from 'node:crypto';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
 import { decryptResource, encryptResource, ResourceDecryptError } from '../../cloudfunctions/common/wxpay/v3/aead';
 import { wechatpayHeaders } from '../../cloudfunctions/common/wxpay/v3/signing';
-import { verifyWechatpaySignature, WechatpaySignatureError } from '../../cloudfunctions/common/wxpay/v3/verify';
-import { makeV3Keys } from '../helpers/wxpay-keys';
+import { verifyWechatpaySignature } from '../../cloudfunctions/common/wxpay/v3/verify';
+import { makeV3Keys, problemOf } from '../helpers/wxpay-keys';
 
 const keys = makeV3Keys();
 const platformKeys = keys.config('https://api.mch.weixin.qq.com').platformKeys;
@@ -11,16 +11,6 @@ const NOW = 1_700_000_000_000;
 const body = '{"prepay_id":"wx26112221580621e9b071c00d9e093b0000"}';
 const byPublicKey = { serial: keys.platform.publicKeyId, privateKey: keys.platform.privateKey };
 const byCertificate = { serial: keys.platform.certificate.serial, privateKey: keys.platform.certificate.privateKey };
-
-function problemOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (e instanceof WechatpaySignatureError) return e.problem;
-    throw e;
-  }
-}
 
 describe('verifying WeChat Pay signatures', () => {
   it('accepts both key kinds from one map (public-key id and platform certificate serial)', () => {
